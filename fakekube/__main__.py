@@ -1,0 +1,3 @@
+from fakekube.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""The aiohttp application: routes, error rendering, request recording.
+
+Only this package imports aiohttp. Any :class:`~fakekube.errors.StatusError` becomes a
+``Status`` body with its code; any other exception becomes a 500 ``InternalError`` and
+is logged, so bad input can never take the server down or leave a half-applied write
+(the store validates before it commits).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import orjson
+from aiohttp import web
+
+from fakekube.api import discovery
+from fakekube.api.content import media_type
+from fakekube.api.handlers import ResourceHandler, parse_bool
+from fakekube.api.paths import parse_request
+from fakekube.api.state import CONFIG, RECORDER, STORE, Recorder, RequestRecord, ServerConfig
+from fakekube.errors import InternalError, NotFound, StatusError
+from fakekube.store import Store
+
+__all__ = ["make_app"]
+
+log = logging.getLogger("fakekube.api")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def status_response(err: StatusError) -> web.Response:
+    headers = {}
+    if err.retry_after_seconds:
+        headers["Retry-After"] = str(err.retry_after_seconds)
+    return web.Response(
+        body=orjson.dumps(err.to_status()),
+        status=err.code,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except StatusError as err:
+        return status_response(err)
+    except web.HTTPException:
+        raise
+    except (ConnectionError, TimeoutError):
+        raise
+    except Exception as exc:
+        log.exception("internal error serving %s %s", request.method, request.path_qs)
+        return status_response(InternalError.wrap(exc))
+
+
+@web.middleware
+async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
+    recorder = request.app[RECORDER]
+    recorder.in_flight += 1
+    status = 500
+    try:
+        resp = await handler(request)
+        status = resp.status
+        return resp
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        recorder.in_flight -= 1
+        info = parse_request(
+            request.method, request.path, bool(parse_bool_safe(request.query.get("watch")))
+        )
+        recorder.add(
+            RequestRecord(
+                method=request.method,
+                path=request.path,
+                template=info.template,
+                verb=info.verb,
+                resource=info.resource,
+                subresource=info.subresource,
+                query=dict(request.query),
+                content_type=media_type(request.headers.get("Content-Type")),
+                status=status,
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+        )
+
+
+def parse_bool_safe(value: str | None) -> bool:
+    try:
+        return bool(parse_bool(value, "watch"))
+    except StatusError:
+        return False
+
+
+def make_app(store: Store | None = None, config: ServerConfig | None = None) -> web.Application:
+    """Build the API server application around ``store`` (a fresh one by default)."""
+    store = store if store is not None else Store()
+    config = config or ServerConfig()
+    # Bodies are read and size-checked by the handlers (413 as a Status), not by aiohttp.
+    app = web.Application(middlewares=[_record, _errors], client_max_size=2**62)
+    app[STORE] = store
+    app[CONFIG] = config
+    app[RECORDER] = Recorder(config.record_limit)
+    resources = ResourceHandler(store, config)
+
+    async def resource_route(request: web.Request) -> web.StreamResponse:
+        watch = parse_bool(request.query.get("watch"), "watch") or False
+        info = parse_request(request.method, request.path, watch)
+        if not info.is_resource or not info.resource:
+            raise NotFound.path()
+        return await resources.handle(request, info)
+
+    discovery.setup(app)
+    app.router.add_route("*", "/api/{tail:.*}", resource_route)
+    app.router.add_route("*", "/apis/{tail:.*}", resource_route)
+    return app

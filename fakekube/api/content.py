@@ -1,0 +1,111 @@
+"""Request bodies in, response bodies out: content types and their exact refusals.
+
+kube-scheduler sends protobuf bodies by default and reads replies by their Content-Type,
+so the server accepts JSON, YAML and Kubernetes protobuf and always answers JSON (or YAML
+when asked). Media types the API does not speak get 415/406 with kube-apiserver's words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import yaml
+from aiohttp import web
+
+from fakekube.errors import BadRequest, NotAcceptable, RequestEntityTooLarge, UnsupportedMediaType
+
+__all__ = [
+    "JSON",
+    "MAX_BODY",
+    "PROTOBUF",
+    "YAML",
+    "decode_body",
+    "media_type",
+    "read_body",
+    "response_media",
+]
+
+JSON = "application/json"
+YAML = "application/yaml"
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+#: kube-apiserver's limit on a request body (``--max-request-bytes`` default for JSON).
+MAX_BODY = 3 * 1024 * 1024
+SUPPORTED_BODY_TYPES = [JSON, YAML, PROTOBUF]
+
+
+def media_type(header: str | None) -> str:
+    """``application/json; charset=utf-8`` → ``application/json``."""
+    return (header or "").split(";", 1)[0].strip().lower()
+
+
+async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes:
+    """The whole body, refusing more than ``limit`` bytes without buffering them."""
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge.limit(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            raise RequestEntityTooLarge.limit(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def decode_body(body: bytes, content_type: str | None, *, kind: str, version: str) -> Any:
+    """Decode a create/update/delete body by its media type."""
+    mt = media_type(content_type) or JSON
+    if mt == PROTOBUF:
+        from fakekube import protobuf
+
+        return protobuf.decode(body)
+    if mt in (JSON, "application/json-patch+json", "application/merge-patch+json"):
+        return decode_json(body, kind=kind, version=version)
+    if mt == YAML:
+        try:
+            return yaml.safe_load(body.decode("utf-8")) if body.strip() else None
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"error converting YAML to JSON: {exc}") from None
+    raise UnsupportedMediaType.media(SUPPORTED_BODY_TYPES)
+
+
+def decode_json(body: bytes, *, kind: str, version: str) -> Any:
+    if not body.strip():
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(
+            f"couldn't get version/kind; json parse error: {_json_reason(exc)}"
+        ) from None
+
+
+def _json_reason(exc: orjson.JSONDecodeError) -> str:
+    return str(exc).split(":", 1)[0] if str(exc) else "invalid JSON"
+
+
+def response_media(accept: str | None) -> str:
+    """Pick JSON or YAML from an Accept header, or refuse with 406.
+
+    ``Accept: application/vnd.kubernetes.protobuf, */*`` (kube-scheduler's default) gets
+    JSON: client-go decodes by the response's Content-Type.
+    """
+    if not accept:
+        return JSON
+    for clause in accept.split(","):
+        mt = media_type(clause)
+        if mt in (JSON, "*/*", "application/*", ""):
+            return JSON
+        if mt == YAML:
+            return YAML
+    raise NotAcceptable.media([JSON, YAML, PROTOBUF])
+
+
+def wants_table(accept: str | None) -> bool:
+    """kubectl asks ``application/json;as=Table;v=v1;g=meta.k8s.io`` first."""
+    if not accept:
+        return False
+    first = accept.split(",", 1)[0]
+    params = {p.split("=", 1)[0].strip(): p.split("=", 1)[-1].strip() for p in first.split(";")[1:]}
+    return params.get("as") == "Table" and params.get("g") == "meta.k8s.io"

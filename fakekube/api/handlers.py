@@ -1,0 +1,425 @@
+"""Resource requests: one table-driven handler for every kind, kept thin.
+
+Each verb parses the query, calls the :class:`~fakekube.store.Store` and renders the
+answer; all semantics (versions, selectors, conflicts, history) live in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import random
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import yaml
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from fakekube import patch as patching
+from fakekube.api.content import (
+    JSON,
+    YAML,
+    decode_body,
+    media_type,
+    read_body,
+    response_media,
+    wants_table,
+)
+from fakekube.api.paths import RequestInfo
+from fakekube.api.state import ServerConfig
+from fakekube.errors import (
+    BadRequest,
+    Expired,
+    MethodNotAllowed,
+    NotFound,
+    StatusError,
+    Timeout,
+    UnsupportedMediaType,
+    status_success,
+)
+from fakekube.registry import ResourceType
+from fakekube.store import ListResult, Store
+from fakekube.store.entry import ERROR, Entry, object_frame
+
+__all__ = ["ResourceHandler", "encode"]
+
+PATCH_TYPES = [
+    patching.JSON_PATCH,
+    patching.MERGE_PATCH,
+    patching.STRATEGIC_MERGE_PATCH,
+]
+
+
+def encode(obj: Any, media: str = JSON) -> bytes:
+    if media == YAML:
+        return yaml.safe_dump(obj, sort_keys=False).encode()
+    return orjson.dumps(obj)
+
+
+def respond(obj: Any, status: int = 200, media: str = JSON) -> web.Response:
+    return web.Response(body=encode(obj, media), status=status, content_type=media)
+
+
+def _raw(body: bytes, status: int, media: str) -> web.Response:
+    if media == YAML:
+        return respond(orjson.loads(body), status, YAML)
+    return web.Response(body=body, status=status, content_type=JSON)
+
+
+def parse_bool(value: str | None, name: str) -> bool | None:
+    """Go's strconv.ParseBool, as query parameter conversion uses it."""
+    if value is None:
+        return None
+    if value in ("1", "t", "T", "true", "TRUE", "True"):
+        return True
+    if value in ("0", "f", "F", "false", "FALSE", "False", ""):
+        return False
+    raise BadRequest(
+        f'invalid value for {name}: strconv.ParseBool: parsing "{value}": invalid syntax'
+    )
+
+
+def parse_int(value: str | None, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise BadRequest(
+            f'invalid value for {name}: strconv.ParseInt: parsing "{value}": invalid syntax'
+        ) from None
+
+
+def list_body(result: ListResult) -> bytes:
+    """A ``<Kind>List`` built from cached item bytes: no per-request re-serialization."""
+    rt = result.rt
+    meta: dict[str, Any] = {"resourceVersion": str(result.rv)}
+    if result.continue_token:
+        meta["continue"] = result.continue_token
+    if result.remaining is not None:
+        meta["remainingItemCount"] = result.remaining
+    head = orjson.dumps({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta})
+    items = b",".join(e.item_json() for e in result.items)
+    return head[:-1] + b',"items":[' + items + b"]}"
+
+
+class ResourceHandler:
+    """Serves every ``/api`` and ``/apis`` resource path from the registry and store."""
+
+    def __init__(self, store: Store, config: ServerConfig) -> None:
+        self.store = store
+        self.config = config
+
+    async def handle(self, request: web.Request, info: RequestInfo) -> web.StreamResponse:
+        q = request.query
+        media = response_media(request.headers.get("Accept"))
+        if info.resource == "bindings" and info.group == "" and info.version == "v1":
+            return await self._legacy_binding(request, info, media)
+        rt = self.store.registry.get(info.group, info.version, info.resource)
+        if rt is None:
+            raise NotFound.path()
+        ns: str | None = info.namespace or None
+        if rt.plural == "namespaces" and rt.group == "":
+            ns = None
+        elif ns and not rt.namespaced:
+            raise NotFound.path()
+        if info.subresource and info.subresource not in rt.subresources:
+            raise NotFound.path()
+        verb = info.verb
+        if verb == "get":
+            return self._get(rt, info, ns, media)
+        if verb == "list":
+            return self._list(request, rt, ns, q, media)
+        if verb == "watch":
+            return await self._watch(request, rt, info, ns, q)
+        if rt.namespaced and not ns and verb in ("create", "deletecollection") and not info.name:
+            raise MethodNotAllowed.for_resource(rt.plural, rt.group, verb)
+        if verb == "create":
+            return await self._create(request, rt, info, ns, media)
+        if verb == "update":
+            return await self._update(request, rt, info, ns, media)
+        if verb == "patch":
+            return await self._patch(request, rt, info, ns, media)
+        if verb == "delete":
+            return await self._delete(request, rt, info, ns, media)
+        if verb == "deletecollection":
+            return self._delete_collection(rt, ns, q, media)
+        raise MethodNotAllowed.for_resource(rt.plural, rt.group, verb)
+
+    # -- reads -----------------------------------------------------------------------
+    def _get(self, rt: ResourceType, info: RequestInfo, ns: str | None, media: str) -> web.Response:
+        if info.subresource not in ("", "status"):
+            raise MethodNotAllowed.for_resource(f"{rt.plural}/{info.subresource}", rt.group, "get")
+        entry = self.store.get_entry(rt, info.name, ns)
+        return _raw(entry.json(), 200, media)
+
+    def _list(
+        self,
+        request: web.Request,
+        rt: ResourceType,
+        ns: str | None,
+        q: MultiDictProxy[str],
+        media: str,
+    ) -> web.Response:
+        if parse_bool(q.get("sendInitialEvents"), "sendInitialEvents") is not None:
+            from fakekube.store.store import _forbidden
+
+            raise _forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list")
+        result = self.store.list(
+            rt,
+            namespace=ns,
+            label_selector=q.get("labelSelector"),
+            field_selector=q.get("fieldSelector"),
+            resource_version=q.get("resourceVersion"),
+            resource_version_match=q.get("resourceVersionMatch"),
+            limit=max(parse_int(q.get("limit"), "limit") or 0, 0),
+            continue_token=q.get("continue"),
+        )
+        if wants_table(request.headers.get("Accept")):
+            from fakekube.api import tables
+
+            return respond(tables.table(rt, result), 200, JSON)
+        return _raw(list_body(result), 200, media)
+
+    # -- watch -----------------------------------------------------------------------
+    async def _watch(
+        self,
+        request: web.Request,
+        rt: ResourceType,
+        info: RequestInfo,
+        ns: str | None,
+        q: MultiDictProxy[str],
+    ) -> web.StreamResponse:
+        field_selector = q.get("fieldSelector") or ""
+        if info.name:
+            name_sel = f"metadata.name={info.name}"
+            field_selector = f"{field_selector},{name_sel}" if field_selector else name_sel
+        allow_bookmarks = bool(parse_bool(q.get("allowWatchBookmarks"), "allowWatchBookmarks"))
+        timeout = parse_int(q.get("timeoutSeconds"), "timeoutSeconds")
+        error: StatusError | None = None
+        try:
+            watcher = self.store.watch(
+                rt,
+                namespace=ns,
+                label_selector=q.get("labelSelector"),
+                field_selector=field_selector,
+                resource_version=q.get("resourceVersion"),
+                resource_version_match=q.get("resourceVersionMatch"),
+                send_initial_events=parse_bool(q.get("sendInitialEvents"), "sendInitialEvents"),
+                allow_bookmarks=allow_bookmarks,
+            )
+        except (Expired, Timeout) as err:
+            error, watcher = err, None
+        resp = web.StreamResponse(
+            status=200, headers={"Content-Type": JSON, "Cache-Control": "no-cache, private"}
+        )
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        if watcher is None:
+            assert error is not None
+            await resp.write(object_frame(ERROR, error.to_status()))
+            with contextlib.suppress(ConnectionError):
+                await resp.write_eof()
+            return resp
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        if timeout is None or timeout <= 0:
+            timeout_s = self.config.min_request_timeout * (1 + random.random())
+        else:
+            timeout_s = float(timeout)
+        deadline = start + timeout_s
+        interval = self.config.bookmark_interval
+        next_bookmark = start + interval if allow_bookmarks else math.inf
+        # One bookmark just before the deadline, as the cacher does, so a client resumes
+        # from a recent version even on a quiet resource.
+        final_bookmark = deadline - 1.0 if allow_bookmarks and timeout_s > 2.0 else math.inf
+        try:
+            while True:
+                now = loop.time()
+                if now >= deadline:
+                    break
+                if now >= next_bookmark or now >= final_bookmark:
+                    watcher.bookmark(self.store.resource_version)
+                    if now >= final_bookmark:
+                        final_bookmark = math.inf
+                    next_bookmark = now + interval
+                frames = watcher.drain()
+                if frames:
+                    with watcher.writing():
+                        await resp.write(b"".join(frames))
+                    continue
+                if watcher.closed:
+                    break
+                wake = min(deadline, next_bookmark, final_bookmark)
+                await watcher.wait(max(0.0, wake - loop.time()))
+        except (ConnectionError, asyncio.CancelledError):
+            watcher.close()
+            raise
+        finally:
+            watcher.close()
+        with contextlib.suppress(ConnectionError):
+            await resp.write_eof()
+        return resp
+
+    # -- writes ----------------------------------------------------------------------
+    async def _body(self, request: web.Request, rt: ResourceType | None = None) -> Any:
+        raw = await read_body(request, self.config.max_body)
+        kind = rt.kind if rt else ""
+        version = rt.version if rt else "v1"
+        return decode_body(raw, request.headers.get("Content-Type"), kind=kind, version=version)
+
+    async def _object_body(self, request: web.Request, rt: ResourceType) -> dict[str, Any]:
+        body = await self._body(request, rt)
+        if not isinstance(body, dict):
+            found = "null" if body is None else type(body).__name__
+            raise BadRequest(f"Object '{rt.kind}' is missing in '{found}'")
+        return body
+
+    async def _create(
+        self,
+        request: web.Request,
+        rt: ResourceType,
+        info: RequestInfo,
+        ns: str | None,
+        media: str,
+    ) -> web.Response:
+        dry = request.query.get("dryRun") == "All"
+        if info.subresource == "binding":
+            body = await self._body(request)
+            self._check_binding_target(body, info.name)
+            self.store.bind(ns or "default", info.name, body)
+            return respond(status_success_created(), 201, media)
+        if info.subresource == "eviction":
+            body = await self._body(request)
+            opts = (body or {}).get("deleteOptions") or {} if isinstance(body, dict) else {}
+            self.store.delete(
+                rt, info.name, namespace=ns, preconditions=opts.get("preconditions"), dry_run=dry
+            )
+            return respond(status_success_created(), 201, media)
+        if info.name or info.subresource:
+            raise MethodNotAllowed.for_resource(rt.plural, rt.group, "create")
+        obj = await self._object_body(request, rt)
+        created = self.store.create(rt, obj, namespace=ns, dry_run=dry)
+        return respond(created, 201, media)
+
+    def _check_binding_target(self, body: Any, name: str) -> None:
+        if not isinstance(body, dict):
+            raise BadRequest("Object 'Binding' is missing in the request body")
+        bname = (body.get("metadata") or {}).get("name")
+        if bname and bname != name:
+            raise BadRequest(
+                f"the name of the object ({bname}) does not match the name on the URL ({name})"
+            )
+
+    async def _legacy_binding(
+        self, request: web.Request, info: RequestInfo, media: str
+    ) -> web.Response:
+        if info.verb != "create" or info.name:
+            raise MethodNotAllowed.for_resource("bindings", "", info.verb)
+        body = await self._body(request)
+        if not isinstance(body, dict):
+            raise BadRequest("Object 'Binding' is missing in the request body")
+        name = (body.get("metadata") or {}).get("name") or ""
+        self.store.bind(info.namespace or "default", name, body)
+        return respond(status_success_created(), 201, media)
+
+    async def _update(
+        self,
+        request: web.Request,
+        rt: ResourceType,
+        info: RequestInfo,
+        ns: str | None,
+        media: str,
+    ) -> web.Response:
+        if not info.name:
+            raise MethodNotAllowed.for_resource(rt.plural, rt.group, "update")
+        if info.subresource not in ("", "status", "finalize"):
+            raise MethodNotAllowed.for_resource(
+                f"{rt.plural}/{info.subresource}", rt.group, "update"
+            )
+        obj = await self._object_body(request, rt)
+        dry = request.query.get("dryRun") == "All"
+        existed = self.store.try_get(rt, info.name, ns) is not None
+        updated = self.store.update(
+            rt, obj, name=info.name, namespace=ns, subresource=info.subresource or None, dry_run=dry
+        )
+        return respond(updated, 200 if existed else 201, media)
+
+    async def _patch(
+        self,
+        request: web.Request,
+        rt: ResourceType,
+        info: RequestInfo,
+        ns: str | None,
+        media: str,
+    ) -> web.Response:
+        if not info.name or info.subresource not in ("", "status"):
+            raise MethodNotAllowed.for_resource(rt.plural, rt.group, "patch")
+        ptype = media_type(request.headers.get("Content-Type"))
+        if ptype not in PATCH_TYPES:
+            raise UnsupportedMediaType.media(PATCH_TYPES)
+        raw = await read_body(request, self.config.max_body)
+        dry = request.query.get("dryRun") == "All"
+        patched = self.store.patch(
+            rt,
+            info.name,
+            ptype,
+            raw,
+            namespace=ns,
+            subresource=info.subresource or None,
+            dry_run=dry,
+        )
+        return respond(patched, 200, media)
+
+    async def _delete(
+        self,
+        request: web.Request,
+        rt: ResourceType,
+        info: RequestInfo,
+        ns: str | None,
+        media: str,
+    ) -> web.Response:
+        if info.subresource:
+            raise MethodNotAllowed.for_resource(
+                f"{rt.plural}/{info.subresource}", rt.group, "delete"
+            )
+        opts = await self._body(request) if request.can_read_body else None
+        opts = opts if isinstance(opts, Mapping) else {}
+        dry = request.query.get("dryRun") == "All" or opts.get("dryRun") == ["All"]
+        deleted = self.store.delete(
+            rt, info.name, namespace=ns, preconditions=opts.get("preconditions"), dry_run=dry
+        )
+        return respond(deleted, 200, media)
+
+    def _delete_collection(
+        self, rt: ResourceType, ns: str | None, q: MultiDictProxy[str], media: str
+    ) -> web.Response:
+        deleted = self.store.delete_collection(
+            rt,
+            namespace=ns,
+            label_selector=q.get("labelSelector"),
+            field_selector=q.get("fieldSelector"),
+        )
+        for item in deleted:
+            item.pop("kind", None)
+            item.pop("apiVersion", None)
+        body = {
+            "kind": rt.list_kind,
+            "apiVersion": rt.api_version,
+            "metadata": {"resourceVersion": str(self.store.resource_version)},
+            "items": deleted,
+        }
+        return respond(body, 200, media)
+
+
+def status_success_created() -> dict[str, Any]:
+    body = status_success()
+    body["code"] = 201
+    return body
+
+
+def entry_bytes(entry: Entry) -> bytes:
+    return entry.json()

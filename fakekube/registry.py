@@ -1,0 +1,410 @@
+"""The resource table: every served kind is one row of data, never a handler of its own.
+
+The HTTP layer, discovery, field selectors and strategic-merge patching all read this
+table, so adding a kind (or registering a CRD at run time) is adding one
+:class:`ResourceType`. Field-selector extractors mirror each kind's ``GetAttrs`` /
+``ToSelectableFields`` in kubernetes/kubernetes ``pkg/registry/<group>/<kind>/strategy.go``:
+a field not listed here is refused with ``field label not supported``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "DEFAULT_NAMESPACES",
+    "DEFAULT_RESOURCES",
+    "Registry",
+    "ResourceType",
+]
+
+FieldExtractor = Callable[[Mapping[str, Any]], str]
+
+#: Verbs of an ordinary collection resource, in discovery's (sorted) order.
+STANDARD_VERBS: tuple[str, ...] = (
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+)
+
+#: Namespaces that exist in every fresh cluster, as in kube-apiserver after bootstrap.
+DEFAULT_NAMESPACES: tuple[str, ...] = ("default", "kube-node-lease", "kube-public", "kube-system")
+
+
+def _get(obj: Mapping[str, Any], path: str) -> Any:
+    cur: Any = obj
+    for part in path.split("."):
+        if not isinstance(cur, Mapping):
+            return None
+        cur = cur.get(part)
+    return cur
+
+
+def _str(path: str) -> FieldExtractor:
+    """A string field; absent means ``""`` (so ``status.phase!=Failed`` matches new pods)."""
+
+    def extract(obj: Mapping[str, Any]) -> str:
+        value = _get(obj, path)
+        return "" if value is None else str(value)
+
+    return extract
+
+
+def _bool(path: str) -> FieldExtractor:
+    """Go's ``strconv.FormatBool`` of a bool field that defaults to false."""
+
+    def extract(obj: Mapping[str, Any]) -> str:
+        return "true" if _get(obj, path) is True else "false"
+
+    return extract
+
+
+def _int(path: str) -> FieldExtractor:
+    def extract(obj: Mapping[str, Any]) -> str:
+        value = _get(obj, path)
+        return str(int(value)) if isinstance(value, int | float) else "0"
+
+    return extract
+
+
+def _event_source(obj: Mapping[str, Any]) -> str:
+    # pkg/registry/core/event/strategy.go: source is source.component, else reportingController.
+    return str(_get(obj, "source.component") or obj.get("reportingComponent") or "")
+
+
+_POD_FIELDS: dict[str, FieldExtractor] = {
+    "spec.nodeName": _str("spec.nodeName"),
+    "spec.restartPolicy": _str("spec.restartPolicy"),
+    "spec.schedulerName": _str("spec.schedulerName"),
+    "spec.serviceAccountName": _str("spec.serviceAccountName"),
+    "spec.hostNetwork": _bool("spec.hostNetwork"),
+    "status.phase": _str("status.phase"),
+    "status.podIP": _str("status.podIP"),
+    "status.nominatedNodeName": _str("status.nominatedNodeName"),
+    "spec.host": _str("spec.nodeName"),  # legacy alias kept by the pod field label conversion
+}
+
+_CORE_EVENT_FIELDS: dict[str, FieldExtractor] = {
+    **{
+        f"involvedObject.{f}": _str(f"involvedObject.{f}")
+        for f in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")
+    },
+    "reason": _str("reason"),
+    "reportingComponent": _str("reportingComponent"),
+    "source": _event_source,
+    "type": _str("type"),
+}
+
+_EVENTS_V1_FIELDS: dict[str, FieldExtractor] = {
+    **{
+        f"regarding.{f}": _str(f"regarding.{f}")
+        for f in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")
+    },
+    "reason": _str("reason"),
+    "reportingController": _str("reportingController"),
+    "type": _str("type"),
+}
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """One served resource: its identity, its scope and what can be asked of it.
+
+    ``fields`` holds the kind-specific field-selector extractors; ``metadata.name`` (and
+    ``metadata.namespace`` for namespaced kinds) are always supported and not listed.
+    """
+
+    group: str
+    version: str
+    kind: str
+    plural: str
+    namespaced: bool
+    short_names: tuple[str, ...] = ()
+    subresources: frozenset[str] = frozenset()
+    fields: Mapping[str, FieldExtractor] = field(default_factory=dict)
+    categories: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = STANDARD_VERBS
+    #: PUT on a missing object creates it (``AllowCreateOnUpdate`` in the kind's strategy).
+    create_on_update: bool = False
+    singular: str = ""
+
+    @property
+    def api_version(self) -> str:
+        """``v1`` for the core group, ``group/version`` otherwise."""
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def list_kind(self) -> str:
+        return f"{self.kind}List"
+
+    @property
+    def singular_name(self) -> str:
+        return self.singular or self.kind.lower()
+
+    @property
+    def qualified(self) -> str:
+        """``pods`` or ``deployments.apps``: how errors name the resource."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def has_status(self) -> bool:
+        return "status" in self.subresources
+
+    def field_set(self, obj: Mapping[str, Any]) -> dict[str, str]:
+        """Every selectable field of ``obj``: what a field selector is matched against."""
+        meta = obj.get("metadata") or {}
+        out = {"metadata.name": str(meta.get("name") or "")}
+        if self.namespaced:
+            out["metadata.namespace"] = str(meta.get("namespace") or "")
+        for name, extract in self.fields.items():
+            out[name] = extract(obj)
+        return out
+
+    def supports_field(self, name: str) -> bool:
+        if name == "metadata.name" or (self.namespaced and name == "metadata.namespace"):
+            return True
+        return name in self.fields
+
+
+def _r(
+    group: str,
+    version: str,
+    kind: str,
+    plural: str,
+    namespaced: bool = True,
+    short: tuple[str, ...] = (),
+    sub: tuple[str, ...] = (),
+    fields: Mapping[str, FieldExtractor] | None = None,
+    categories: tuple[str, ...] = (),
+    create_on_update: bool = False,
+) -> ResourceType:
+    return ResourceType(
+        group=group,
+        version=version,
+        kind=kind,
+        plural=plural,
+        namespaced=namespaced,
+        short_names=short,
+        subresources=frozenset(sub),
+        fields=dict(fields or {}),
+        categories=categories,
+        create_on_update=create_on_update,
+    )
+
+
+_ALL = ("all",)
+
+#: The built-in kinds. One row per kind; the order is discovery's order within a group.
+DEFAULT_RESOURCES: tuple[ResourceType, ...] = (
+    # core/v1
+    _r(
+        "",
+        "v1",
+        "Pod",
+        "pods",
+        short=("po",),
+        sub=("status", "binding", "eviction"),
+        fields=_POD_FIELDS,
+        categories=_ALL,
+    ),
+    _r(
+        "",
+        "v1",
+        "Node",
+        "nodes",
+        False,
+        short=("no",),
+        sub=("status",),
+        fields={"spec.unschedulable": _bool("spec.unschedulable")},
+    ),
+    _r(
+        "",
+        "v1",
+        "Namespace",
+        "namespaces",
+        False,
+        short=("ns",),
+        sub=("status", "finalize"),
+        fields={"status.phase": _str("status.phase")},
+    ),
+    _r(
+        "", "v1", "Event", "events", short=("ev",), fields=_CORE_EVENT_FIELDS, create_on_update=True
+    ),
+    _r("", "v1", "Service", "services", short=("svc",), sub=("status",), categories=_ALL),
+    _r("", "v1", "Endpoints", "endpoints", short=("ep",), create_on_update=True),
+    _r("", "v1", "ConfigMap", "configmaps", short=("cm",)),
+    _r("", "v1", "Secret", "secrets", fields={"type": _str("type")}),
+    _r("", "v1", "ServiceAccount", "serviceaccounts", short=("sa",)),
+    _r("", "v1", "PersistentVolume", "persistentvolumes", False, short=("pv",), sub=("status",)),
+    _r(
+        "", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", short=("pvc",), sub=("status",)
+    ),
+    _r(
+        "",
+        "v1",
+        "ReplicationController",
+        "replicationcontrollers",
+        short=("rc",),
+        sub=("status", "scale"),
+        fields={"status.replicas": _int("status.replicas")},
+        categories=_ALL,
+    ),
+    # apps/v1
+    _r(
+        "apps",
+        "v1",
+        "Deployment",
+        "deployments",
+        short=("deploy",),
+        sub=("status", "scale"),
+        categories=_ALL,
+    ),
+    _r(
+        "apps",
+        "v1",
+        "ReplicaSet",
+        "replicasets",
+        short=("rs",),
+        sub=("status", "scale"),
+        fields={"status.replicas": _int("status.replicas")},
+        categories=_ALL,
+    ),
+    _r(
+        "apps",
+        "v1",
+        "StatefulSet",
+        "statefulsets",
+        short=("sts",),
+        sub=("status", "scale"),
+        categories=_ALL,
+    ),
+    _r("apps", "v1", "DaemonSet", "daemonsets", short=("ds",), sub=("status",), categories=_ALL),
+    # batch/v1
+    _r(
+        "batch",
+        "v1",
+        "Job",
+        "jobs",
+        sub=("status",),
+        fields={"status.successful": _int("status.succeeded")},
+        categories=_ALL,
+    ),
+    # policy/v1
+    _r(
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        short=("pdb",),
+        sub=("status",),
+    ),
+    # storage.k8s.io/v1
+    _r("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, short=("sc",)),
+    _r("storage.k8s.io", "v1", "CSINode", "csinodes", False),
+    _r("storage.k8s.io", "v1", "CSIDriver", "csidrivers", False),
+    _r("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities"),
+    _r("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", False, sub=("status",)),
+    # resource.k8s.io/v1
+    _r("resource.k8s.io", "v1", "ResourceClaim", "resourceclaims", sub=("status",)),
+    _r("resource.k8s.io", "v1", "ResourceSlice", "resourceslices", False),
+    _r("resource.k8s.io", "v1", "DeviceClass", "deviceclasses", False),
+    # events.k8s.io/v1
+    _r(
+        "events.k8s.io",
+        "v1",
+        "Event",
+        "events",
+        short=("ev",),
+        fields=_EVENTS_V1_FIELDS,
+        create_on_update=True,
+    ),
+    # coordination.k8s.io/v1
+    _r("coordination.k8s.io", "v1", "Lease", "leases"),
+    # scheduling.k8s.io/v1
+    _r("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False, short=("pc",)),
+)
+
+
+class Registry:
+    """The set of served resources, looked up the ways the API and clients name them.
+
+    A registry belongs to one server, so a CRD registered in one test never leaks into
+    another.
+    """
+
+    def __init__(self, resources: Iterable[ResourceType] = DEFAULT_RESOURCES) -> None:
+        self._by_path: dict[tuple[str, str, str], ResourceType] = {}
+        self._ordered: list[ResourceType] = []
+        for rt in resources:
+            self.add(rt)
+
+    def add(self, rt: ResourceType) -> None:
+        """Serve ``rt``; replacing a row with the same group/version/plural is an update."""
+        key = (rt.group, rt.version, rt.plural)
+        if key in self._by_path:
+            self._ordered = [r for r in self._ordered if (r.group, r.version, r.plural) != key]
+        self._by_path[key] = rt
+        self._ordered.append(rt)
+
+    def remove(self, group: str, version: str, plural: str) -> None:
+        rt = self._by_path.pop((group, version, plural), None)
+        if rt is not None:
+            self._ordered.remove(rt)
+
+    def get(self, group: str, version: str, plural: str) -> ResourceType | None:
+        return self._by_path.get((group, version, plural))
+
+    def resolve(self, name: str) -> ResourceType:
+        """Find a resource the way kubectl names it: plural, ``plural.group``, kind, short name.
+
+        Core group wins ties, as kubectl's RESTMapper prefers it.
+        """
+        lowered = name.lower()
+        plural, _, group = lowered.partition(".")
+        candidates = [
+            rt
+            for rt in self._ordered
+            if (not group or rt.group == group)
+            and lowered != ""
+            and (
+                rt.plural == plural
+                or rt.singular_name == plural
+                or rt.kind.lower() == plural
+                or plural in rt.short_names
+            )
+        ]
+        if not candidates:
+            raise KeyError(name)
+        candidates.sort(key=lambda rt: rt.group != "")
+        return candidates[0]
+
+    def by_kind(self, api_version: str, kind: str) -> ResourceType | None:
+        for rt in self._ordered:
+            if rt.api_version == api_version and rt.kind == kind:
+                return rt
+        return None
+
+    def groups(self) -> dict[str, list[str]]:
+        """Group name → its versions, in first-registered order (core is ``""``)."""
+        out: dict[str, list[str]] = {}
+        for rt in self._ordered:
+            versions = out.setdefault(rt.group, [])
+            if rt.version not in versions:
+                versions.append(rt.version)
+        return out
+
+    def in_group_version(self, group: str, version: str) -> list[ResourceType]:
+        return [rt for rt in self._ordered if rt.group == group and rt.version == version]
+
+    def __iter__(self) -> Iterator[ResourceType]:
+        return iter(list(self._ordered))
+
+    def __len__(self) -> int:
+        return len(self._ordered)

@@ -1,0 +1,929 @@
+"""The single source of truth: objects, the global resourceVersion, history and watchers.
+
+Everything that changes cluster state (HTTP handlers, the Batsim sync, tests seeding a
+fixture) goes through :class:`Store`. It is synchronous and does no I/O: a write is one
+uninterrupted step that bumps the global counter, records the event and offers it to
+every watcher, so event order is exactly resourceVersion order and the simulation can
+change state without a request round trip. The semantics follow kube-apiserver's generic
+registry (``k8s.io/apiserver/pkg/registry/generic/registry/store.go``) and etcd3 storage.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from fakekube import defaults, patch
+from fakekube.errors import (
+    AlreadyExists,
+    BadRequest,
+    Cause,
+    Conflict,
+    Expired,
+    Invalid,
+    NotFound,
+    Timeout,
+)
+from fakekube.registry import DEFAULT_NAMESPACES, Registry, ResourceType
+from fakekube.selectors import (
+    FieldSelector,
+    LabelSelector,
+    parse_field_selector,
+    parse_label_selector,
+)
+from fakekube.store.entry import ADDED, DELETED, MODIFIED, Entry, Event
+from fakekube.store.history import History, Snapshot
+from fakekube.validation import validate_metadata
+from fakekube.watch import Watcher
+
+__all__ = ["ListResult", "Store"]
+
+_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apiserver/pkg/storage/names
+_SERVER_META = (
+    "uid",
+    "creationTimestamp",
+    "generation",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+)
+
+ResourceRef = ResourceType | str
+
+
+@dataclass
+class ListResult:
+    """One LIST page: the items as stored entries plus the list metadata."""
+
+    rt: ResourceType
+    rv: int
+    items: list[Entry]
+    continue_token: str = ""
+    remaining: int | None = None
+
+    def objects(self) -> list[dict[str, Any]]:
+        """Deep copies of the items, each with ``kind`` and ``apiVersion``."""
+        return [orjson.loads(e.json()) for e in self.items]
+
+
+class _Table:
+    __slots__ = ("history", "objects", "rt", "watchers")
+
+    def __init__(self, rt: ResourceType, history: History) -> None:
+        self.rt = rt
+        self.objects: dict[str, Entry] = {}
+        self.history = history
+        self.watchers: set[Watcher] = set()
+
+
+def _copy(obj: Any) -> Any:
+    try:
+        return orjson.loads(orjson.dumps(obj))
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        raise BadRequest(f"object is not valid JSON: {exc}") from None
+
+
+def _key(namespace: str | None, name: str) -> str:
+    return f"{namespace}/{name}" if namespace else name
+
+
+def _normalized(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+    """kind, apiVersion, metadata first, as Go's struct order serializes them."""
+    out: dict[str, Any] = {
+        "kind": rt.kind,
+        "apiVersion": rt.api_version,
+        "metadata": obj.get("metadata") or {},
+    }
+    for k, v in obj.items():
+        if k not in out:
+            out[k] = v
+    return out
+
+
+def encode_continue(rv: int, start: str) -> str:
+    """k8s.io/apiserver/pkg/storage/continue.go: base64url(JSON{v, rv, start}), unpadded."""
+    raw = orjson.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start})
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_continue(token: str) -> tuple[int, str]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        data = orjson.loads(raw)
+    except (binascii.Error, ValueError, orjson.JSONDecodeError) as exc:
+        raise BadRequest(f"continue key is not valid: {exc}") from None
+    if not isinstance(data, dict) or data.get("v") != "meta.k8s.io/v1":
+        raise BadRequest(
+            "continue key is not valid: incorrect encoded start resourceVersion "
+            "(version meta.k8s.io/v1)"
+        )
+    rv, start = data.get("rv"), data.get("start")
+    if not isinstance(rv, int) or not isinstance(start, str):
+        raise BadRequest("continue key is not valid: rv and start are required")
+    if start.startswith("/") or ".." in start:
+        raise BadRequest("continue key is not valid: path traversal attempt")
+    return rv, start
+
+
+def _forbidden(field: str, message: str) -> Invalid:
+    cause = Cause("FieldValueForbidden", f"Forbidden: {message}", field)
+    return Invalid.fields("ListOptions", "meta.k8s.io", "", [cause])
+
+
+def _parse_rv(value: str | int | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        rv = int(value)
+    except ValueError:
+        raise BadRequest(f'invalid resource version "{value}"') from None
+    if rv < 0:
+        raise BadRequest(f'invalid resource version "{value}"')
+    return rv
+
+
+class Store:
+    """Objects of every registered resource, versioned by one global counter.
+
+    ``clock`` gives the wall time stamped into objects (the simulation passes simulated
+    time); ``monotonic`` ages history. Returned objects are copies: mutate freely.
+    """
+
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        history_max_events: int = 102_400,
+        history_max_age: float | None = 300.0,
+        max_watch_backlog: int = 100_000,
+        namespaces: Iterable[str] = DEFAULT_NAMESPACES,
+        uid_factory: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self.registry = registry or Registry()
+        self.clock = clock
+        self.monotonic = monotonic
+        self.history_max_events = history_max_events
+        self.history_max_age = history_max_age
+        self.max_watch_backlog = max_watch_backlog
+        self.uid_factory = uid_factory
+        self._rng = random.Random()
+        self._rv = 0
+        self._tables: dict[tuple[str, str], _Table] = {}
+        self._listeners: list[Callable[[Event], None]] = []
+        for ns in namespaces:
+            self.create("namespaces", {"metadata": {"name": ns}})
+
+    # -- bookkeeping -----------------------------------------------------------------
+    @property
+    def resource_version(self) -> int:
+        """The newest resourceVersion handed out (0 before any write)."""
+        return self._rv
+
+    def resource(self, ref: ResourceRef) -> ResourceType:
+        if isinstance(ref, ResourceType):
+            return ref
+        try:
+            return self.registry.resolve(ref)
+        except KeyError:
+            raise NotFound.path() from None
+
+    def _table(self, rt: ResourceType) -> _Table:
+        table = self._tables.get((rt.group, rt.plural))
+        if table is None:
+            history = History(
+                max_events=self.history_max_events,
+                max_age=self.history_max_age,
+                monotonic=self.monotonic,
+            )
+            table = _Table(rt, history)
+            history.compacted_rv = self._rv if self._rv else 0
+            self._tables[(rt.group, rt.plural)] = table
+        return table
+
+    def now(self) -> str:
+        """The current (possibly simulated) time as metav1.Time: RFC 3339, seconds."""
+        return datetime.fromtimestamp(self.clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def add_listener(self, listener: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``listener`` synchronously after every committed change; returns an undo."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _commit(
+        self,
+        table: _Table,
+        key: str,
+        obj: dict[str, Any] | None,
+        etype: str,
+        prev: Entry | None,
+    ) -> Entry:
+        self._rv += 1
+        rv = self._rv
+        if etype == DELETED:
+            assert prev is not None
+            entry = prev.with_rv(rv)
+            del table.objects[key]
+        else:
+            assert obj is not None
+            obj["metadata"]["resourceVersion"] = str(rv)
+            entry = Entry(table.rt, key, obj, rv)
+            table.objects[key] = entry
+        event = Event(etype, entry, prev)
+        table.history.append(event)
+        for watcher in list(table.watchers):
+            watcher.offer(event)
+        for listener in list(self._listeners):
+            listener(event)
+        return entry
+
+    def _entry(self, rt: ResourceType, namespace: str | None, name: str) -> Entry:
+        entry = self._table(rt).objects.get(_key(namespace if rt.namespaced else None, name))
+        if entry is None:
+            raise NotFound.object(rt.plural, rt.group, name)
+        return entry
+
+    def _scope(self, rt: ResourceType, namespace: str | None) -> str | None:
+        return (namespace or "default") if rt.namespaced else None
+
+    # -- reads -----------------------------------------------------------------------
+    def get_entry(self, ref: ResourceRef, name: str, namespace: str | None = None) -> Entry:
+        rt = self.resource(ref)
+        return self._entry(rt, self._scope(rt, namespace), name)
+
+    def get(self, ref: ResourceRef, name: str, namespace: str | None = None) -> dict[str, Any]:
+        """A copy of the object, or :class:`NotFound`."""
+        return orjson.loads(self.get_entry(ref, name, namespace).json())
+
+    def try_get(
+        self, ref: ResourceRef, name: str, namespace: str | None = None
+    ) -> dict[str, Any] | None:
+        try:
+            return self.get(ref, name, namespace)
+        except NotFound:
+            return None
+
+    def count(self, ref: ResourceRef) -> int:
+        return len(self._table(self.resource(ref)).objects)
+
+    # -- create ----------------------------------------------------------------------
+    def create(
+        self,
+        ref: ResourceRef,
+        obj: Mapping[str, Any],
+        *,
+        namespace: str | None = None,
+        dry_run: bool = False,
+        keep_status: bool = False,
+    ) -> dict[str, Any]:
+        """Create an object as POST does: names, uid, timestamps, defaults, validation.
+
+        ``namespace`` is the request's namespace (the URL's); the body's must agree.
+        ``keep_status`` keeps a supplied status that the API would reset (seeding).
+        """
+        rt = self.resource(ref)
+        new = _copy(obj)
+        if not isinstance(new, dict):
+            raise BadRequest(f"the body of the request must be a {rt.kind} object")
+        self._check_type(rt, new)
+        meta = new.get("metadata")
+        if meta is None:
+            meta = new["metadata"] = {}
+        if not isinstance(meta, dict):
+            raise BadRequest("metadata must be an object")
+        if rt.namespaced:
+            body_ns = meta.get("namespace")
+            if namespace and body_ns and body_ns != namespace:
+                raise BadRequest(
+                    "the namespace of the provided object does not match the namespace "
+                    "sent on the request"
+                )
+            meta["namespace"] = namespace or body_ns or "default"
+        else:
+            meta.pop("namespace", None)
+        if meta.get("resourceVersion"):
+            raise BadRequest("resourceVersion should not be set on objects to be created")
+        if not meta.get("name") and meta.get("generateName"):
+            suffix = "".join(self._rng.choice(_NAME_CHARS) for _ in range(5))
+            meta["name"] = str(meta["generateName"]) + suffix
+        validate_metadata(rt.kind, rt.group, new, namespaced=rt.namespaced)
+        ns = meta.get("namespace") if rt.namespaced else None
+        if rt.namespaced and ns not in self._table(self.resource("namespaces")).objects:
+            raise NotFound.object("namespaces", "", str(ns))
+        table = self._table(rt)
+        key = _key(ns, meta["name"])
+        if key in table.objects:
+            raise AlreadyExists.object(rt.plural, rt.group, meta["name"])
+        for field in _SERVER_META:
+            meta.pop(field, None)
+        meta["uid"] = self.uid_factory()
+        meta["creationTimestamp"] = self.now()
+        meta["generation"] = 1
+        defaults.on_create(rt, new, self, keep_status=keep_status)
+        new = _normalized(rt, new)
+        if dry_run:
+            new["metadata"]["resourceVersion"] = str(self._rv)
+            return new
+        return orjson.loads(self._commit(table, key, new, ADDED, None).json())
+
+    def _check_type(self, rt: ResourceType, obj: dict[str, Any]) -> None:
+        kind, api_version = obj.get("kind"), obj.get("apiVersion")
+        if api_version and api_version != rt.api_version:
+            raise BadRequest(
+                f"the API version in the data ({api_version}) does not match the expected "
+                f"API version ({rt.api_version})"
+            )
+        if kind and kind != rt.kind:
+            raise BadRequest(
+                f'{kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
+                f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})"
+            )
+
+    # -- update / patch --------------------------------------------------------------
+    def update(
+        self,
+        ref: ResourceRef,
+        obj: Mapping[str, Any],
+        *,
+        name: str | None = None,
+        namespace: str | None = None,
+        subresource: str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """PUT: optimistic concurrency on ``metadata.resourceVersion``; status split."""
+        rt = self.resource(ref)
+        new = _copy(obj)
+        if not isinstance(new, dict):
+            raise BadRequest(f"the body of the request must be a {rt.kind} object")
+        self._check_type(rt, new)
+        meta = new.get("metadata")
+        if not isinstance(meta, dict):
+            meta = new["metadata"] = {}
+        body_name = meta.get("name")
+        name = name or body_name
+        if not name:
+            raise BadRequest("name is required")
+        if body_name and body_name != name:
+            raise BadRequest(
+                f"the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )
+        meta["name"] = name
+        ns = self._scope(rt, namespace or meta.get("namespace"))
+        if rt.namespaced:
+            if namespace and meta.get("namespace") and meta["namespace"] != namespace:
+                raise BadRequest(
+                    "the namespace of the provided object does not match the namespace "
+                    "sent on the request"
+                )
+            meta["namespace"] = ns
+        table = self._table(rt)
+        key = _key(ns, name)
+        old = table.objects.get(key)
+        if old is None:
+            if rt.create_on_update and subresource is None:
+                meta.pop("resourceVersion", None)
+                return self.create(rt, new, namespace=ns, dry_run=dry_run)
+            raise NotFound.object(rt.plural, rt.group, name)
+        rv = meta.get("resourceVersion")
+        if rv and str(rv) != str(old.rv):
+            raise Conflict.stale(rt.plural, rt.group, name)
+        uid = meta.get("uid")
+        if uid and uid != old.obj["metadata"].get("uid"):
+            raise Conflict.object(
+                rt.plural,
+                rt.group,
+                name,
+                f"Precondition failed: UID in precondition: {uid}, "
+                f"UID in object meta: {old.obj['metadata'].get('uid')}",
+            )
+        return self._replace(table, old, new, subresource, dry_run=dry_run)
+
+    def patch(
+        self,
+        ref: ResourceRef,
+        name: str,
+        patch_type: str,
+        body: Any,
+        *,
+        namespace: str | None = None,
+        subresource: str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """PATCH with any of the three patch types (``fakekube.patch``) on the stored object."""
+        rt = self.resource(ref)
+        old = self._entry(rt, self._scope(rt, namespace), name)
+        doc = orjson.loads(old.json())
+        patched = patch.apply_patch(patch_type, doc, body, patch_schema_for(rt))
+        if not isinstance(patched, dict):
+            raise BadRequest("the patch must produce an object")
+        meta = patched.get("metadata")
+        if not isinstance(meta, dict):
+            raise BadRequest("metadata must be an object")
+        if meta.get("name") != name:
+            raise BadRequest(
+                f"the name of the object ({meta.get('name')}) does not match the name on the "
+                f"URL ({name})"
+            )
+        rv = meta.get("resourceVersion")
+        if rv and str(rv) != str(old.rv):
+            raise Conflict.stale(rt.plural, rt.group, name)
+        self._check_type(rt, patched)
+        return self._replace(self._table(rt), old, patched, subresource, dry_run=dry_run)
+
+    def _replace(
+        self,
+        table: _Table,
+        old: Entry,
+        new: dict[str, Any],
+        subresource: str | None,
+        *,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        rt = table.rt
+        prev = old.obj
+        if subresource == "status":
+            merged = {k: v for k, v in prev.items() if k != "status"}
+            if "status" in new:
+                merged["status"] = new["status"]
+            new = _copy(merged)
+        elif subresource == "finalize":
+            # namespaces/finalize changes spec.finalizers and nothing else.
+            merged = _copy(prev)
+            finalizers = (new.get("spec") or {}).get("finalizers")
+            spec = merged.setdefault("spec", {})
+            if finalizers:
+                spec["finalizers"] = finalizers
+            else:
+                spec.pop("finalizers", None)
+            new = merged
+        else:
+            meta = new["metadata"]
+            for field in _SERVER_META:
+                if field in prev["metadata"]:
+                    meta[field] = prev["metadata"][field]
+                else:
+                    meta.pop(field, None)
+            if rt.has_status:
+                if "status" in prev:
+                    new["status"] = _copy(prev["status"])
+                else:
+                    new.pop("status", None)
+            if rt.namespaced:
+                meta["namespace"] = prev["metadata"]["namespace"]
+            if _spec_changed(prev, new):
+                meta["generation"] = int(prev["metadata"].get("generation") or 1) + 1
+        new = _normalized(rt, new)
+        new["metadata"]["resourceVersion"] = prev["metadata"]["resourceVersion"]
+        if new == prev:
+            # etcd3's GuaranteedUpdate writes nothing when the bytes are unchanged: no new
+            # resourceVersion and no watch event (kube-scheduler relies on this).
+            return orjson.loads(old.json())
+        if dry_run:
+            return new
+        meta = new["metadata"]
+        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+            self._commit(table, old.key, None, DELETED, old)
+            return new
+        return orjson.loads(self._commit(table, old.key, new, MODIFIED, old).json())
+
+    # -- delete ----------------------------------------------------------------------
+    def delete(
+        self,
+        ref: ResourceRef,
+        name: str,
+        *,
+        namespace: str | None = None,
+        preconditions: Mapping[str, Any] | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """DELETE: preconditions, finalizers keep the object (with deletionTimestamp).
+
+        Returns the object's final state. Pods are removed at once whatever the grace
+        period: there is no kubelet to wait for.
+        """
+        rt = self.resource(ref)
+        table = self._table(rt)
+        old = self._entry(rt, self._scope(rt, namespace), name)
+        meta = old.obj["metadata"]
+        pre = preconditions or {}
+        if pre.get("uid") and pre["uid"] != meta.get("uid"):
+            raise Conflict.object(
+                rt.plural,
+                rt.group,
+                name,
+                f"Precondition failed: UID in precondition: {pre['uid']}, "
+                f"UID in object meta: {meta.get('uid')}",
+            )
+        if pre.get("resourceVersion") and str(pre["resourceVersion"]) != str(old.rv):
+            raise Conflict.object(
+                rt.plural,
+                rt.group,
+                name,
+                f"Precondition failed: ResourceVersion in precondition: "
+                f"{pre['resourceVersion']}, ResourceVersion in object meta: {old.rv}",
+            )
+        if dry_run:
+            return orjson.loads(old.json())
+        if meta.get("finalizers"):
+            if meta.get("deletionTimestamp"):
+                return orjson.loads(old.json())
+            new = _copy(old.obj)
+            new["metadata"]["deletionTimestamp"] = self.now()
+            new["metadata"]["deletionGracePeriodSeconds"] = 0
+            return orjson.loads(self._commit(table, old.key, new, MODIFIED, old).json())
+        if rt.plural == "namespaces" and rt.group == "":
+            self._delete_namespace_contents(name)
+        self._commit(table, old.key, None, DELETED, old)
+        return orjson.loads(old.json())
+
+    def _delete_namespace_contents(self, namespace: str) -> None:
+        for table in list(self._tables.values()):
+            if not table.rt.namespaced:
+                continue
+            prefix = namespace + "/"
+            for key in sorted(k for k in table.objects if k.startswith(prefix)):
+                self._commit(table, key, None, DELETED, table.objects[key])
+
+    def delete_collection(
+        self,
+        ref: ResourceRef,
+        *,
+        namespace: str | None = None,
+        label_selector: str | LabelSelector | None = None,
+        field_selector: str | FieldSelector | None = None,
+    ) -> list[dict[str, Any]]:
+        """DELETE on a collection: every selected object, in key order."""
+        result = self.list(
+            ref, namespace=namespace, label_selector=label_selector, field_selector=field_selector
+        )
+        out = []
+        for entry in result.items:
+            try:
+                out.append(self.delete(result.rt, entry.name, namespace=entry.namespace or None))
+            except NotFound:
+                continue
+        return out
+
+    # -- pods/binding ------------------------------------------------------------------
+    def bind(self, namespace: str, name: str, binding: Mapping[str, Any]) -> dict[str, Any]:
+        """Assign a pod to a node as ``BindingREST.assignPod`` does; one MODIFIED event."""
+        rt = self.resource("pods")
+        table = self._table(rt)
+        old = self._entry(rt, namespace, name)
+        target = binding.get("target") or {}
+        node = target.get("name") if isinstance(target, Mapping) else None
+        if not node:
+            raise Invalid.fields(
+                "Binding", "", name, [Cause("FieldValueRequired", "Required value", "target.name")]
+            )
+        bmeta = binding.get("metadata") or {}
+        meta = old.obj["metadata"]
+        if bmeta.get("uid") and bmeta["uid"] != meta.get("uid"):
+            raise Conflict.object(
+                "pods",
+                "",
+                name,
+                f"Precondition failed: UID in precondition: {bmeta['uid']}, "
+                f"UID in object meta: {meta.get('uid')}",
+            )
+        if meta.get("deletionTimestamp"):
+            raise Conflict.object(
+                "pods/binding",
+                "",
+                name,
+                f"pod {name} is being deleted, cannot be assigned to a host",
+            )
+        if old.obj.get("spec", {}).get("nodeName"):
+            raise Conflict.object(
+                "pods/binding",
+                "",
+                name,
+                f'pod {name} is already assigned to node "{old.obj["spec"]["nodeName"]}"',
+            )
+        new = _copy(old.obj)
+        new.setdefault("spec", {})["nodeName"] = node
+        if bmeta.get("annotations"):
+            new["metadata"].setdefault("annotations", {}).update(bmeta["annotations"])
+        status = new.setdefault("status", {})
+        conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
+        conditions.append(
+            {
+                "type": "PodScheduled",
+                "status": "True",
+                "lastProbeTime": None,
+                "lastTransitionTime": self.now(),
+            }
+        )
+        status["conditions"] = conditions
+        return orjson.loads(self._commit(table, old.key, new, MODIFIED, old).json())
+
+    # -- list ------------------------------------------------------------------------
+    def list(
+        self,
+        ref: ResourceRef,
+        *,
+        namespace: str | None = None,
+        label_selector: str | LabelSelector | None = None,
+        field_selector: str | FieldSelector | None = None,
+        resource_version: str | int | None = None,
+        resource_version_match: str | None = None,
+        limit: int = 0,
+        continue_token: str | None = None,
+    ) -> ListResult:
+        """LIST with kube-apiserver's resourceVersion x resourceVersionMatch x paging rules.
+
+        See ``pkg/storage/cacher/delegator/interface.go`` and ``etcd3/store.go``.
+        """
+        rt = self.resource(ref)
+        labels, fields = self._selectors(rt, label_selector, field_selector)
+        table = self._table(rt)
+        match = resource_version_match or ""
+        rv_text = "" if resource_version is None else str(resource_version)
+        if match and match not in ("Exact", "NotOlderThan"):
+            raise Invalid.fields(
+                "ListOptions",
+                "meta.k8s.io",
+                "",
+                [
+                    Cause(
+                        "FieldValueNotSupported",
+                        f'Unsupported value: "{match}": supported values: "Exact", "NotOlderThan"',
+                        "resourceVersionMatch",
+                    )
+                ],
+            )
+        if continue_token:
+            if match:
+                raise _forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden when continue is provided",
+                )
+            if rv_text and rv_text != "0":
+                raise BadRequest("specifying resource version is not allowed when using continue")
+            token_rv, start = decode_continue(continue_token)
+            if token_rv == -1:
+                snap = table.history.snapshot(self._rv, table.objects, self._rv)
+            else:
+                if not table.history.available(token_rv) or token_rv > self._rv:
+                    raise self._expired_continue(start)
+                snap = table.history.snapshot(token_rv, table.objects, self._rv)
+            return self._page(rt, snap, namespace, labels, fields, limit, start)
+        if match and not rv_text:
+            raise _forbidden(
+                "resourceVersionMatch",
+                "resourceVersionMatch is forbidden unless resourceVersion is provided",
+            )
+        rv = _parse_rv(rv_text)
+        if match == "Exact" and rv == 0:
+            raise _forbidden(
+                "resourceVersionMatch",
+                'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+            )
+        if rv is not None and rv > self._rv:
+            raise self._too_large(rv)
+        exact = match == "Exact" or (not match and rv and limit > 0)
+        if rv == 0:
+            # "any version": served from the watch cache, which ignores limit.
+            limit = 0
+        if exact and rv is not None and rv != self._rv:
+            if not table.history.available(rv):
+                raise Expired(
+                    f"The resourceVersion for the provided list is too old. "
+                    f"(requested {rv}, current {table.history.compacted_rv})"
+                )
+            snap = table.history.snapshot(rv, table.objects, self._rv)
+        elif limit > 0:
+            snap = table.history.snapshot(self._rv, table.objects, self._rv)
+        else:
+            return self._full(rt, table, namespace, labels, fields)
+        return self._page(rt, snap, namespace, labels, fields, limit, "")
+
+    def _selectors(
+        self, rt: ResourceType, label: str | LabelSelector | None, field: str | FieldSelector | None
+    ) -> tuple[LabelSelector, FieldSelector]:
+        labels = label if isinstance(label, LabelSelector) else parse_label_selector(label or "")
+        fields = field if isinstance(field, FieldSelector) else parse_field_selector(field or "")
+        for name in fields.fields():
+            if not rt.supports_field(name):
+                raise BadRequest(f"field label not supported: {name}")
+        return labels, fields
+
+    def _too_large(self, rv: int) -> Timeout:
+        return Timeout(
+            f"Too large resource version: {rv}, current: {self._rv}",
+            causes=[Cause("ResourceVersionTooLarge", "Too large resource version")],
+            retry_after_seconds=1,
+        )
+
+    def _expired_continue(self, start: str) -> Expired:
+        return Expired(
+            "The provided continue parameter is too old to display a consistent list result. "
+            "You can start a new list without the continue parameter, or use the continue "
+            "token in this response to retrieve the remainder of the results. Continuing with "
+            "the provided token results in an inconsistent list - objects that were created, "
+            "modified, or deleted between the time the first chunk was returned and now may "
+            "show up in the list.",
+            continue_token=encode_continue(-1, start),
+        )
+
+    def _full(
+        self,
+        rt: ResourceType,
+        table: _Table,
+        namespace: str | None,
+        labels: LabelSelector,
+        fields: FieldSelector,
+    ) -> ListResult:
+        ns = namespace if rt.namespaced and namespace else None
+        probe = _Probe(ns, labels, fields)
+        items = [table.objects[k] for k in sorted(table.objects)]
+        if not probe.all:
+            items = [e for e in items if probe.matches(e)]
+        return ListResult(rt, self._rv, items)
+
+    def _page(
+        self,
+        rt: ResourceType,
+        snap: Snapshot,
+        namespace: str | None,
+        labels: LabelSelector,
+        fields: FieldSelector,
+        limit: int,
+        start: str,
+    ) -> ListResult:
+        ns = namespace if rt.namespaced and namespace else None
+        probe = _Probe(ns, labels, fields)
+        keys = snap.keys
+        lo, hi = 0, len(keys)
+        lower = start or (ns + "/" if ns else "")
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if keys[mid] < lower:
+                lo = mid + 1
+            else:
+                hi = mid
+        items: list[Entry] = []
+        token, remaining = "", None
+        prefix = ns + "/" if ns else ""
+        i = lo
+        n = len(keys)
+        while i < n:
+            key = keys[i]
+            if prefix and not key.startswith(prefix):
+                n = i
+                break
+            entry = snap.entries[key]
+            i += 1
+            if probe.matches(entry):
+                items.append(entry)
+                if limit and len(items) >= limit:
+                    break
+        if limit and len(items) >= limit:
+            more = i < n and (not prefix or keys[i].startswith(prefix))
+            if more:
+                token = encode_continue(snap.rv, items[-1].key + "\x00")
+                if probe.all:
+                    end = n
+                    if prefix:
+                        end = i
+                        while end < len(keys) and keys[end].startswith(prefix):
+                            end += 1
+                    remaining = end - i
+        return ListResult(rt, snap.rv, items, token, remaining)
+
+    # -- watch -----------------------------------------------------------------------
+    def watch(
+        self,
+        ref: ResourceRef,
+        *,
+        namespace: str | None = None,
+        label_selector: str | LabelSelector | None = None,
+        field_selector: str | FieldSelector | None = None,
+        resource_version: str | int | None = None,
+        resource_version_match: str | None = None,
+        send_initial_events: bool | None = None,
+        allow_bookmarks: bool = False,
+        max_backlog: int | None = None,
+    ) -> Watcher:
+        """Open a watch; its buffer already holds the replay or initial events.
+
+        Raises :class:`Expired` (too old) or :class:`Timeout` (too large): a server sends
+        those as an ERROR event on a 200 stream.
+        """
+        rt = self.resource(ref)
+        labels, fields = self._selectors(rt, label_selector, field_selector)
+        match = resource_version_match or ""
+        if send_initial_events is not None:
+            if match != "NotOlderThan":
+                raise _forbidden(
+                    "resourceVersionMatch",
+                    "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+                )
+            if not allow_bookmarks:
+                raise _forbidden(
+                    "allowWatchBookmarks",
+                    "sendInitialEvents requires setting allowWatchBookmarks to true",
+                )
+        elif match:
+            raise _forbidden(
+                "resourceVersionMatch",
+                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+            )
+        rv = _parse_rv(resource_version)
+        table = self._table(rt)
+        if rv is not None and rv > self._rv:
+            raise self._too_large(rv)
+        watcher = Watcher(
+            rt,
+            namespace=namespace if rt.namespaced else None,
+            label_selector=labels,
+            field_selector=fields,
+            max_backlog=max_backlog or self.max_watch_backlog,
+            on_close=table.watchers.discard,
+        )
+        watcher.allow_bookmarks = allow_bookmarks
+        initial = send_initial_events if send_initial_events is not None else not rv
+        if initial:
+            for key in sorted(table.objects):
+                entry = table.objects[key]
+                if watcher.matches(entry):
+                    watcher.offer_initial(entry)
+            watcher.rv = self._rv
+            if send_initial_events:
+                watcher.bookmark(self._rv, initial_events_end=True)
+        else:
+            assert rv is not None
+            if not table.history.available(rv):
+                raise Expired(f"too old resource version: {rv} ({table.history.compacted_rv})")
+            watcher.rv = rv
+            for event in table.history.since(rv):
+                watcher.offer(event)
+            watcher.rv = self._rv
+        table.watchers.add(watcher)
+        if watcher.overflowed:
+            table.watchers.discard(watcher)
+        return watcher
+
+    def watchers(self) -> list[Watcher]:
+        return [w for t in self._tables.values() for w in t.watchers]
+
+    def close_watches(self) -> int:
+        """Close every open watch (fault injection: a server restart, a load balancer)."""
+        watchers = self.watchers()
+        for w in watchers:
+            w.close()
+        return len(watchers)
+
+    def compact(self, rv: int | None = None) -> int:
+        """Forget history at or below ``rv`` (default: everything so far), as etcd does.
+
+        Watches and continue tokens from before it then get 410 Expired.
+        """
+        target = self._rv if rv is None else min(rv, self._rv)
+        for rt in self.registry:
+            self._table(rt).history.compact(target)
+        return target
+
+
+class _Probe:
+    """A list filter: namespace plus selectors, compiled once per request."""
+
+    __slots__ = ("all", "fields", "labels", "ns")
+
+    def __init__(self, ns: str | None, labels: LabelSelector, fields: FieldSelector) -> None:
+        self.ns = ns
+        self.labels = labels
+        self.fields = fields
+        self.all = labels.empty() and fields.empty()
+
+    def matches(self, entry: Entry) -> bool:
+        if self.ns is not None and entry.namespace != self.ns:
+            return False
+        if self.all:
+            return True
+        if not self.labels.empty() and not self.labels.matches(entry.labels):
+            return False
+        return self.fields.empty() or self.fields.matches(entry.fields())
+
+
+def _spec_changed(prev: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    skip = ("metadata", "status", "kind", "apiVersion")
+    keys = (set(prev) | set(new)) - set(skip)
+    return any(prev.get(k) != new.get(k) for k in keys)
+
+
+def patch_schema_for(rt: ResourceType) -> Any:
+    from fakekube import patch_schema
+
+    return patch_schema.by_kind(rt.kind)

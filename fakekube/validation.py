@@ -1,0 +1,114 @@
+"""Object validation kube-apiserver performs before anything is stored.
+
+Only what clients observably depend on: name rules (their exact messages come from
+k8s.io/apimachinery ``pkg/util/validation/validation.go``), required metadata, and the
+``Invalid`` (422) error that aggregates field errors like ``field.ErrorList`` does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from fakekube.errors import Cause, Invalid
+
+__all__ = ["dns1123_label_errors", "dns1123_subdomain_errors", "validate_metadata"]
+
+_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_SUBDOMAIN_RE = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
+_LABEL_RE = re.compile(rf"^{_LABEL}$")
+_DNS1035_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+_SUBDOMAIN_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+    "'-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "
+    "regex used for validation is "
+    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+)
+_LABEL_MSG = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "
+    "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
+_DNS1035_MSG = (
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "
+    "an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "
+    "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+)
+
+#: Kinds whose names are DNS-1123 labels rather than subdomains (ValidateNamespaceName…).
+_LABEL_NAMED = {"Namespace"}
+_DNS1035_NAMED = {"Service"}
+
+
+def dns1123_subdomain_errors(value: str) -> list[str]:
+    errs = []
+    if len(value) > 253:
+        errs.append("must be no more than 253 characters")
+    if not _SUBDOMAIN_RE.match(value):
+        errs.append(_SUBDOMAIN_MSG)
+    return errs
+
+
+def dns1123_label_errors(value: str) -> list[str]:
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not _LABEL_RE.match(value):
+        errs.append(_LABEL_MSG)
+    return errs
+
+
+def _dns1035_errors(value: str) -> list[str]:
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not _DNS1035_RE.match(value):
+        errs.append(_DNS1035_MSG)
+    return errs
+
+
+def _invalid_value(field: str, value: str, detail: str) -> Cause:
+    return Cause("FieldValueInvalid", f'Invalid value: "{value}": {detail}', field)
+
+
+def validate_metadata(kind: str, group: str, obj: Mapping[str, Any], *, namespaced: bool) -> None:
+    """Raise :class:`Invalid` the way ``ValidateObjectMeta`` would for a create."""
+    meta = obj.get("metadata")
+    name = meta.get("name", "") if isinstance(meta, Mapping) else ""
+    causes: list[Cause] = []
+    if not name:
+        causes.append(
+            Cause(
+                "FieldValueRequired",
+                "Required value: name or generateName is required",
+                "metadata.name",
+            )
+        )
+    elif not isinstance(name, str):
+        causes.append(_invalid_value("metadata.name", str(name), "must be a string"))
+    else:
+        if kind in _LABEL_NAMED:
+            errs = dns1123_label_errors(name)
+        elif kind in _DNS1035_NAMED:
+            errs = _dns1035_errors(name)
+        else:
+            errs = dns1123_subdomain_errors(name)
+        causes.extend(_invalid_value("metadata.name", name, e) for e in errs)
+    if namespaced and isinstance(meta, Mapping) and not meta.get("namespace"):
+        causes.append(Cause("FieldValueRequired", "Required value", "metadata.namespace"))
+    for key in ("labels", "annotations"):
+        value = meta.get(key) if isinstance(meta, Mapping) else None
+        if value is not None and not (
+            isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values())
+        ):
+            causes.append(
+                Cause(
+                    "FieldValueInvalid",
+                    "Invalid value: must be a map of strings",
+                    f"metadata.{key}",
+                )
+            )
+    if causes:
+        raise Invalid.fields(kind, group, str(name) if name else "", causes)
