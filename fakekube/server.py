@@ -78,7 +78,7 @@ class Server:
         sock.listen(1024)
         sock.setblocking(False)
         self.port = sock.getsockname()[1]
-        site = web.SockSite(self._runner, sock, shutdown_timeout=1.0)
+        site = web.SockSite(self._runner, sock)
         await site.start()
 
     async def stop(self) -> None:
