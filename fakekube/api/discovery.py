@@ -165,9 +165,12 @@ def _aggregated(request: web.Request) -> str | None:
             for p in clause.split(";")[1:]
             if "=" in p
         }
-        if params.get("g") == "apidiscovery.k8s.io" and params.get("as") == "APIGroupDiscoveryList":
-            if params.get("v") in ("v2", "v2beta1"):
-                return params["v"]
+        if (
+            params.get("g") == "apidiscovery.k8s.io"
+            and params.get("as") == "APIGroupDiscoveryList"
+            and params.get("v") in ("v2", "v2beta1")
+        ):
+            return params["v"]
     return None
 
 
