@@ -21,6 +21,13 @@ def _serve(args: argparse.Namespace) -> int:
     if kubeconfig is None:
         kubeconfig = Path(tempfile.gettempdir()) / "fakekube" / "kubeconfig"
     try:
+        kubeconfig.parent.mkdir(parents=True, exist_ok=True)
+        if kubeconfig.is_dir():
+            raise IsADirectoryError(21, "is a directory", str(kubeconfig))
+    except OSError as exc:
+        print(f"fakekube: cannot write kubeconfig {kubeconfig}: {exc.strerror}", file=sys.stderr)
+        return 1
+    try:
         asyncio.run(serve_forever(server, kubeconfig))
     except OSError as exc:
         print(

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from fakekube.errors import BadRequest, Cause, Invalid, UnsupportedMediaType
+from fakekube.errors import BadRequest, Invalid, UnsupportedMediaType
 from fakekube.patch_schema import EMPTY, PatchSchema
 
 __all__ = [
@@ -47,11 +47,14 @@ _DELETE_PRIMITIVE = "$deleteFromPrimitiveList/"
 
 
 def _unprocessable(message: str) -> Invalid:
-    """errors.NewGenericServerResponse(422, …) as patch.go builds it."""
-    return Invalid(
-        "the server rejected our request due to an error in our request",
-        causes=[Cause("UnexpectedServerResponse", message)],
-    )
+    """errors.NewGenericServerResponse(422, …, isUnexpectedResponse=false) as patch.go builds it.
+
+    kube-apiserver drops the JSON-patch library's own message (``details`` is empty), so
+    clients only ever see the generic sentence; ``message`` is accepted so call sites read
+    like patch.go, and dropped for the same reason kube-apiserver drops it.
+    """
+    del message
+    return Invalid("the server rejected our request due to an error in our request", causes=[])
 
 
 def _decode(body: bytes | Any) -> Any:

@@ -19,6 +19,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from fakekube import patch as patching
+from fakekube.api import tables
 from fakekube.api.content import (
     JSON,
     YAML,
@@ -130,7 +131,7 @@ class ResourceHandler:
             raise NotFound.path()
         verb = info.verb
         if verb == "get":
-            return self._get(rt, info, ns, media)
+            return self._get(request, rt, info, ns, media)
         if verb == "list":
             return self._list(request, rt, ns, q, media)
         if verb == "watch":
@@ -150,10 +151,21 @@ class ResourceHandler:
         raise MethodNotAllowed.for_resource(rt.plural, rt.group, verb)
 
     # -- reads -----------------------------------------------------------------------
-    def _get(self, rt: ResourceType, info: RequestInfo, ns: str | None, media: str) -> web.Response:
+    def _get(
+        self,
+        request: web.Request,
+        rt: ResourceType,
+        info: RequestInfo,
+        ns: str | None,
+        media: str,
+    ) -> web.Response:
         if info.subresource not in ("", "status"):
             raise MethodNotAllowed.for_resource(f"{rt.plural}/{info.subresource}", rt.group, "get")
         entry = self.store.get_entry(rt, info.name, ns)
+        if wants_table(request.headers.get("Accept")):
+            obj = orjson.loads(entry.json())
+            include = request.query.get("includeObject", "Metadata")
+            return respond(tables.table(rt, [obj], include_object=include), 200, JSON)
         return _raw(entry.json(), 200, media)
 
     def _list(
@@ -179,9 +191,18 @@ class ResourceHandler:
             continue_token=q.get("continue"),
         )
         if wants_table(request.headers.get("Accept")):
-            from fakekube.api import tables
-
-            return respond(tables.table(rt, result), 200, JSON)
+            return respond(
+                tables.table(
+                    rt,
+                    result.objects(),
+                    resource_version=str(result.rv),
+                    continue_token=result.continue_token,
+                    remaining=result.remaining,
+                    include_object=q.get("includeObject", "Metadata"),
+                ),
+                200,
+                JSON,
+            )
         return _raw(list_body(result), 200, media)
 
     # -- watch -----------------------------------------------------------------------

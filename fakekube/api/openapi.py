@@ -1,10 +1,19 @@
 """OpenAPI v2 and v3 documents, just rich enough for kubectl.
 
-kubectl reads ``/openapi/v3`` (and falls back to ``/openapi/v2``) to validate objects and
-to find strategic-merge metadata for ``apply``; for built-in kinds it falls back to its
-compiled-in Go types when a schema is absent. So each kind gets a permissive schema that
-carries ``x-kubernetes-group-version-kind`` (which is how kubectl maps a schema to a
-kind) and preserves unknown fields, instead of a copy of upstream's 4 MB spec.
+What kubectl 1.32 reads (k8s.io/cli-runtime ``query_param_verifier_v3.go``, kubectl
+``pkg/cmd/apply/patcher.go``):
+
+- validation: if the v3 document of a group/version has a PATCH operation tagged with
+  the kind's ``x-kubernetes-group-version-kind`` and a ``fieldValidation`` parameter,
+  kubectl leaves validation to the server and never downloads the (protobuf) v2 spec;
+- ``apply``: strategic-merge metadata comes from v3 only when that PATCH operation
+  accepts ``application/strategic-merge-patch+json``; otherwise from v2, otherwise from
+  kubectl's compiled-in Go types. Built-in kinds are best served by the compiled-in
+  types, so the PATCH operations here do not offer SMP and ``/openapi/v2`` refuses the
+  protobuf form kubectl asks for (406), which kubectl treats as "no v2 schema".
+
+Schemas are permissive (``x-kubernetes-preserve-unknown-fields``) rather than a copy of
+upstream's multi-megabyte spec.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ import orjson
 from aiohttp import web
 
 from fakekube.api.state import STORE
-from fakekube.errors import NotFound
+from fakekube.errors import NotAcceptable, NotFound
 from fakekube.registry import Registry, ResourceType
 
 __all__ = ["setup", "v2_document", "v3_document", "v3_root"]
@@ -55,15 +64,63 @@ def v2_document(registry: Registry) -> dict[str, Any]:
     }
 
 
-def v3_document(registry: Registry, group: str, version: str) -> dict[str, Any]:
-    schemas = {
-        _definition_name(rt): _schema(rt) for rt in registry.in_group_version(group, version)
+def _paths(rt: ResourceType) -> dict[str, Any]:
+    base = "/" + _gv_path(rt.group, rt.version)
+    scope = f"{base}/namespaces/{{namespace}}" if rt.namespaced else base
+    gvk = {"group": rt.group, "version": rt.version, "kind": rt.kind}
+    ref = {"$ref": f"#/components/schemas/{_definition_name(rt)}"}
+    params = [
+        {"name": name, "in": "query", "schema": {"type": "string"}, "uniqueItems": True}
+        for name in ("dryRun", "fieldManager", "fieldValidation")
+    ]
+    body = {"content": {"application/json": {"schema": ref}}}
+    patch_body = {
+        "content": {
+            "application/json-patch+json": {"schema": {"type": "object"}},
+            "application/merge-patch+json": {"schema": {"type": "object"}},
+        }
     }
+    ok = {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}}
+    action = {"x-kubernetes-group-version-kind": gvk}
+    return {
+        f"{scope}/{rt.plural}": {
+            "post": {
+                **action,
+                "x-kubernetes-action": "post",
+                "parameters": params,
+                "requestBody": body,
+                "responses": ok,
+            },
+        },
+        f"{scope}/{rt.plural}/{{name}}": {
+            "put": {
+                **action,
+                "x-kubernetes-action": "put",
+                "parameters": params,
+                "requestBody": body,
+                "responses": ok,
+            },
+            "patch": {
+                **action,
+                "x-kubernetes-action": "patch",
+                "parameters": params,
+                "requestBody": patch_body,
+                "responses": ok,
+            },
+        },
+    }
+
+
+def v3_document(registry: Registry, group: str, version: str) -> dict[str, Any]:
+    resources = registry.in_group_version(group, version)
+    paths: dict[str, Any] = {}
+    for rt in resources:
+        paths.update(_paths(rt))
     return {
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": "v1.35.0-fakekube"},
-        "paths": {},
-        "components": {"schemas": schemas},
+        "paths": paths,
+        "components": {"schemas": {_definition_name(rt): _schema(rt) for rt in resources}},
     }
 
 
@@ -80,6 +137,9 @@ def v3_root(registry: Registry) -> dict[str, Any]:
 
 def setup(app: web.Application) -> None:
     async def v2(request: web.Request) -> web.Response:
+        accept = request.headers.get("Accept", "")
+        if "protobuf" in accept and "json" not in accept and "*/*" not in accept:
+            raise NotAcceptable.media(["application/json"])
         return web.json_response(
             v2_document(request.app[STORE].registry), dumps=lambda o: orjson.dumps(o).decode()
         )
