@@ -59,7 +59,12 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 @web.middleware
 async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
     recorder = request.app[RECORDER]
-    recorder.in_flight += 1
+    info = parse_request(
+        request.method, request.path, bool(parse_bool_safe(request.query.get("watch")))
+    )
+    # Watches are open for minutes by design; only short requests count as "in flight".
+    counted = info.verb != "watch"
+    recorder.in_flight += counted
     status = 500
     try:
         resp = await handler(request)
@@ -69,10 +74,7 @@ async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
         status = exc.status
         raise
     finally:
-        recorder.in_flight -= 1
-        info = parse_request(
-            request.method, request.path, bool(parse_bool_safe(request.query.get("watch")))
-        )
+        recorder.in_flight -= counted
         recorder.add(
             RequestRecord(
                 method=request.method,

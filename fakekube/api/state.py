@@ -62,14 +62,18 @@ class RequestRecord:
 
 
 class Recorder:
-    """Every request served, plus how many are in flight (the quiescence gate reads it)."""
+    """Every request served, plus how many non-watch requests are in flight (read by the
+    quiescence gate)."""
 
     def __init__(self, limit: int) -> None:
         self.records: deque[RequestRecord] = deque(maxlen=limit)
         self.in_flight = 0
+        #: Requests served since start; unlike ``len(records)`` it never stops growing.
+        self.served = 0
 
     def add(self, record: RequestRecord) -> None:
         self.records.append(record)
+        self.served += 1
 
     def clear(self) -> None:
         self.records.clear()

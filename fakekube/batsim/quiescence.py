@@ -1,0 +1,130 @@
+"""The quiescence gate: a simulated step ends when the scheduler is provably idle.
+
+A wall-clock pause per step (what earlier attempts did) makes results depend on machine
+load: the same trace gave mean waits from 747 s to 3197 s. Here a step is closed only when
+
+1. every watch event the step produced has been written to every watcher's socket,
+2. no (non-watch) API request is in flight,
+3. the scheduler's own idle probe says it has consumed everything and has nothing to do;
+   a BOOKMARK at the step's resourceVersion is sent first, so a probe can prove its
+   informers have seen the whole step rather than guess,
+
+and all three hold on consecutive polls with no write in between. Only when no probe is
+available does a settle window (quiet for ``settle`` seconds) close the step, and every
+such use is counted so results can say how many steps were closed by a guess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Protocol
+
+from fakekube.api.state import Recorder
+from fakekube.store import Store
+
+__all__ = ["IdleProbe", "Quiescence", "SchedulerStuck"]
+
+
+class SchedulerStuck(RuntimeError):
+    """The scheduler never became idle (or died); the message says which condition held out."""
+
+
+class IdleProbe(Protocol):
+    """A scheduler-specific view of "nothing left to do"."""
+
+    async def idle(self, barrier_rv: int) -> bool:
+        """True when every event up to ``barrier_rv`` is processed and no work is queued."""
+        ...
+
+    def check_alive(self) -> None:
+        """Raise :class:`SchedulerStuck` if the scheduler is gone (a dead process)."""
+        ...
+
+
+class Quiescence:
+    def __init__(
+        self,
+        store: Store,
+        recorder: Recorder,
+        probe: IdleProbe | None = None,
+        *,
+        settle: float = 0.05,
+        poll: float = 0.0005,
+        stable_polls: int = 2,
+        timeout: float = 300.0,
+    ) -> None:
+        self.store = store
+        self.recorder = recorder
+        self.probe = probe
+        self.settle = settle
+        self.poll = poll
+        self.stable_polls = stable_polls
+        self.timeout = timeout
+        #: Steps closed by the settle window instead of a probe.
+        self.fallbacks = 0
+        #: Steps closed in total.
+        self.steps = 0
+
+    def _flushed(self) -> bool:
+        return all(w.pending == 0 for w in self.store.watchers())
+
+    def _barrier(self, rv: int) -> None:
+        for w in self.store.watchers():
+            if w.allow_bookmarks and not w.closed:
+                w.bookmark(rv)
+
+    async def wait(self) -> None:
+        """Return once the scheduler is idle; raise :class:`SchedulerStuck` on timeout."""
+        self.steps += 1
+        if self.probe is None:
+            await self._settle()
+            return
+        deadline = time.monotonic() + self.timeout
+        barrier = -1
+        stable = 0
+        reason = "watch events not yet flushed"
+        while True:
+            rv = self.store.resource_version
+            if not self._flushed():
+                stable, reason = 0, "watch events not yet flushed"
+            elif self.recorder.in_flight:
+                stable, reason = 0, f"{self.recorder.in_flight} API request(s) in flight"
+            elif barrier != rv:
+                self._barrier(rv)
+                barrier, stable = rv, 0
+                continue
+            elif not await self.probe.idle(rv):
+                stable, reason = 0, "the scheduler reports work in progress"
+            elif self.store.resource_version == rv and not self.recorder.in_flight:
+                stable += 1
+                if stable >= self.stable_polls:
+                    return
+            self.probe.check_alive()
+            if time.monotonic() > deadline:
+                raise SchedulerStuck(
+                    f"scheduler not idle after {self.timeout:g}s: {reason} "
+                    f"(resourceVersion {self.store.resource_version})"
+                )
+            await asyncio.sleep(self.poll)
+
+    async def _settle(self) -> None:
+        """No probe: wait until nothing changed for ``settle`` seconds (counted)."""
+        self.fallbacks += 1
+        deadline = time.monotonic() + self.timeout
+        while True:
+            rv, count = self.store.resource_version, self.recorder.served
+            quiet_since = time.monotonic()
+            while time.monotonic() - quiet_since < self.settle:
+                await asyncio.sleep(min(self.poll * 10, self.settle / 5))
+                if (
+                    self.store.resource_version != rv
+                    or self.recorder.served != count
+                    or self.recorder.in_flight
+                    or not self._flushed()
+                ):
+                    break
+            else:
+                return
+            if time.monotonic() > deadline:
+                raise SchedulerStuck(f"API activity did not settle within {self.timeout:g}s")

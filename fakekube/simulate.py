@@ -1,0 +1,223 @@
+"""``fakekube simulate``: a Batsim workload through a real scheduler, reproducibly.
+
+Wiring only: a :class:`~fakekube.cluster.FakeCluster` whose store runs on simulated time,
+a scheduler (bundled Python scheduler in this process, kube-scheduler, or any command
+given the kubeconfig), the :class:`~fakekube.batsim.sync.BatsimSync` decision process and,
+unless real Batsim is used, the embedded engine on the other end of the socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shlex
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, TextIO
+
+from fakekube.api.state import RECORDER, ServerConfig
+from fakekube.batsim.engine import EmbeddedBatsim
+from fakekube.batsim.platform import load_platform
+from fakekube.batsim.quiescence import IdleProbe, Quiescence, SchedulerStuck
+from fakekube.batsim.results import Results
+from fakekube.batsim.sync import DEFAULT_ENDPOINT, BatsimSync, SimClock
+from fakekube.batsim.translate import Translator
+from fakekube.batsim.workload import load_workload
+from fakekube.cluster import FakeCluster
+from fakekube.store import Store
+
+__all__ = ["SchedulerRunner", "SimulationConfig", "SimulationError", "run_simulation"]
+
+
+class SimulationError(RuntimeError):
+    """The simulation could not run or finish; the message says why and what to fix."""
+
+
+class SchedulerRunner(Protocol):
+    """Starts a scheduler against a cluster and tells the gate when it is idle."""
+
+    name: str
+    scheduler_name: str
+
+    async def start(self, cluster: FakeCluster) -> IdleProbe | None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class SimulationConfig:
+    workload: Path
+    platform: Path
+    out: Path | None = None
+    endpoint: str = DEFAULT_ENDPOINT
+    batsim: str = "embedded"  # or "external"
+    settle: float = 0.05
+    step_timeout: float = 120.0
+    plots: bool = True
+    progress: bool = True
+    allow_compute_sharing: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class _Progress:
+    """One-line progress bar on a terminal: simulated time and jobs done."""
+
+    def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
+        self.total = max(total, 1)
+        self.stream = stream
+        self.enabled = enabled and stream.isatty()
+        self._last = 0.0
+
+    def update(self, sync: BatsimSync, *, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 0.1:
+            return
+        self._last = now
+        done = sync.results.done
+        width = 30
+        filled = int(width * done / self.total)
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(
+            f"\r[{bar}] {done}/{self.total} jobs  t={sync.clock.now:,.0f}s sim  "
+            f"{sync.gate.steps} steps"
+        )
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+async def run_simulation(
+    config: SimulationConfig,
+    runner: SchedulerRunner,
+    *,
+    stream: TextIO = sys.stderr,
+    on_ready: Callable[[str], Awaitable[None] | None] | None = None,
+) -> Results:
+    """Run one simulation to the end and return its results (written to ``config.out``)."""
+    platform = load_platform(config.platform)
+    workload = load_workload(config.workload, check_profiles=config.batsim == "embedded")
+    too_big = [j.short_id for j in workload.jobs if j.res > len(platform)]
+    if too_big:
+        stream.write(
+            f"fakekube simulate: {len(too_big)} job(s) request more than the platform's "
+            f"{len(platform)} resources and will be rejected: {', '.join(too_big[:10])}\n"
+        )
+    clock = SimClock()
+    store = Store(clock=clock.wall, uid_factory=_uids())
+    cluster = FakeCluster(store=store, config=ServerConfig(bookmark_interval=60.0))
+    async with cluster:
+        probe = await runner.start(cluster)
+        try:
+            gate = Quiescence(
+                store,
+                cluster.server.app[RECORDER],
+                probe,
+                settle=config.settle,
+                timeout=config.step_timeout,
+            )
+            translator = Translator(
+                scheduler_name=runner.scheduler_name,
+                allow_compute_sharing=config.allow_compute_sharing,
+            )
+            progress = _Progress(len(workload.jobs), stream, config.progress)
+            sync = BatsimSync(
+                store,
+                gate,
+                translator,
+                clock,
+                endpoint=config.endpoint,
+                on_step=progress.update,
+            )
+            endpoint = sync.bind()
+            tasks: list[asyncio.Task[object]] = [asyncio.create_task(sync.run())]
+            if config.batsim == "embedded":
+                engine = EmbeddedBatsim(
+                    platform,
+                    [workload],
+                    endpoint,
+                    allow_compute_sharing=config.allow_compute_sharing,
+                    reply_timeout=None,
+                )
+                tasks.append(asyncio.create_task(engine.run()))
+            else:
+                stream.write(
+                    f"fakekube simulate: waiting for Batsim on {endpoint}; run e.g.\n"
+                    f"  batsim -p {config.platform} -w {config.workload} -s {endpoint}"
+                    + (" --enable-compute-sharing" if config.allow_compute_sharing else "")
+                    + "\n"
+                )
+            if on_ready is not None:
+                maybe = on_ready(endpoint)
+                if maybe is not None:
+                    await maybe
+            try:
+                await _first_failure(tasks)
+            except SchedulerStuck as exc:
+                raise SimulationError(f"the scheduler is stuck: {exc}") from None
+            finally:
+                progress.update(sync, force=True)
+                progress.close()
+            results = sync.results
+        finally:
+            await runner.stop()
+    if config.out is not None:
+        results.write(config.out, plots=config.plots)
+    return results
+
+
+async def _first_failure(tasks: list[asyncio.Task[object]]) -> None:
+    """Wait for all tasks; the first exception cancels the others and is raised."""
+    pending = set(tasks)
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
+            for t in done:
+                exc = t.exception()
+                if exc is not None:
+                    raise exc
+    finally:
+        for t in pending:
+            t.cancel()
+        for t in pending:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+
+
+def _uids() -> Callable[[], str]:
+    """Deterministic uids, so two runs of one workload create byte-identical objects."""
+    counter = iter(range(1, 1 << 62))
+    return lambda: f"00000000-0000-4000-8000-{next(counter):012x}"
+
+
+class CommandRunner:
+    """Any scheduler program, started as ``cmd`` with ``KUBECONFIG`` set (no idle probe)."""
+
+    def __init__(self, cmd: str, scheduler_name: str = "default-scheduler") -> None:
+        self.name = cmd
+        self.scheduler_name = scheduler_name
+        self.cmd = cmd
+        self._proc: asyncio.subprocess.Process | None = None
+
+    async def start(self, cluster: FakeCluster) -> IdleProbe | None:
+        env = {**os.environ, "KUBECONFIG": str(cluster.kubeconfig)}
+        args = shlex.split(self.cmd.replace("{kubeconfig}", str(cluster.kubeconfig)))
+        self._proc = await asyncio.create_subprocess_exec(*args, env=env)
+        return None
+
+    async def stop(self) -> None:
+        if self._proc is not None and self._proc.returncode is None:
+            self._proc.terminate()
+            try:
+                await asyncio.wait_for(self._proc.wait(), 10)
+            except TimeoutError:
+                self._proc.kill()
+                await self._proc.wait()
