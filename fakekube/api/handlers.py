@@ -276,9 +276,9 @@ class ResourceHandler:
                     break
                 wake = min(deadline, next_bookmark, final_bookmark)
                 await watcher.wait(max(0.0, wake - loop.time()))
-        except (ConnectionError, asyncio.CancelledError):
-            watcher.close()
-            raise
+        except ConnectionError:
+            # The client went away mid-stream: routine for watches, not a server error.
+            return resp
         finally:
             watcher.close()
         with contextlib.suppress(ConnectionError):
