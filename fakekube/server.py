@@ -60,6 +60,8 @@ class Server:
         self.port = port
         self.app = make_app(self.store, self.config)
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        self._reopening: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
@@ -71,18 +73,54 @@ class Server:
             self.app, handle_signals=False, access_log=None, shutdown_timeout=1.0
         )
         await self._runner.setup()
+        sock = self._bind()
+        self.port = sock.getsockname()[1]
+        await self._listen(sock)
+
+    def _bind(self) -> socket.socket:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         sock.listen(1024)
         sock.setblocking(False)
-        self.port = sock.getsockname()[1]
-        site = web.SockSite(self._runner, sock)
-        await site.start()
+        return sock
+
+    async def _listen(self, sock: socket.socket) -> None:
+        assert self._runner is not None and self._runner.server is not None
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(self._runner.server, sock=sock, backlog=1024)
+
+    def suspend(self) -> None:
+        """Stop listening and cut every open connection: clients get refused or reset.
+
+        Synchronous, so a fault takes effect before the caller's next line runs.
+        """
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        if self._runner is not None and self._runner.server is not None:
+            for handler in self._runner.server.connections:
+                if handler.transport is not None:
+                    handler.transport.abort()
+
+    def resume(self) -> None:
+        """Listen again on the same port. The socket is bound before this returns, so a
+        client connecting right after is queued by the kernel, never refused."""
+        if self._listener is not None or self._runner is None or self._reopening is not None:
+            return
+        sock = self._bind()
+        task = asyncio.get_running_loop().create_task(self._listen(sock))
+        self._reopening = task
+        task.add_done_callback(lambda _: setattr(self, "_reopening", None))
 
     async def stop(self) -> None:
         self.store.close_watches()
+        if self._reopening is not None:
+            await self._reopening
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 import orjson
 from aiohttp import web
 
-from fakekube.api import discovery
-from fakekube.api.content import media_type
+from fakekube.api import discovery, faults
+from fakekube.api.content import BODY_SINK, media_type
 from fakekube.api.handlers import ResourceHandler, parse_bool
 from fakekube.api.paths import parse_request
 from fakekube.api.state import CONFIG, RECORDER, STORE, Recorder, RequestRecord, ServerConfig
@@ -66,6 +66,9 @@ async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
     counted = info.verb != "watch"
     recorder.in_flight += counted
     status = 500
+    # The handler reads the body (size-checked) and leaves a copy here for the log.
+    body: list[bytes] = []
+    BODY_SINK.set(body)
     try:
         resp = await handler(request)
         status = resp.status
@@ -87,6 +90,7 @@ async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
                 content_type=media_type(request.headers.get("Content-Type")),
                 status=status,
                 user_agent=request.headers.get("User-Agent", ""),
+                body=b"".join(body),
             )
         )
 
@@ -103,8 +107,10 @@ def make_app(store: Store | None = None, config: ServerConfig | None = None) -> 
     store = store if store is not None else Store()
     config = config or ServerConfig()
     # Bodies are read and size-checked by the handlers (413 as a Status), not by aiohttp.
-    app = web.Application(middlewares=[_record, _errors], client_max_size=2**62)
+    # Injected faults answer inside _errors (so they render as Status) and are recorded.
+    app = web.Application(middlewares=[_record, _errors, faults.middleware], client_max_size=2**62)
     app[STORE] = store
+    app[faults.FAULTS] = faults.FaultState()
     app[CONFIG] = config
     app[RECORDER] = Recorder(config.record_limit)
     resources = ResourceHandler(store, config)

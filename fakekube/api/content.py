@@ -7,6 +7,7 @@ when asked). Media types the API does not speak get 415/406 with kube-apiserver'
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -16,6 +17,7 @@ from aiohttp import web
 from fakekube.errors import BadRequest, NotAcceptable, RequestEntityTooLarge, UnsupportedMediaType
 
 __all__ = [
+    "BODY_SINK",
     "JSON",
     "MAX_BODY",
     "PROTOBUF",
@@ -32,6 +34,9 @@ PROTOBUF = "application/vnd.kubernetes.protobuf"
 #: kube-apiserver's limit on a request body (``--max-request-bytes`` default for JSON).
 MAX_BODY = 3 * 1024 * 1024
 SUPPORTED_BODY_TYPES = [JSON, YAML, PROTOBUF]
+#: Where the request being served leaves its body for the request log. aiohttp runs each
+#: request in its own task, so a context variable is per request.
+BODY_SINK: ContextVar[list[bytes] | None] = ContextVar("fakekube_body_sink", default=None)
 
 
 def media_type(header: str | None) -> str:
@@ -50,7 +55,11 @@ async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes:
         if size > limit:
             raise RequestEntityTooLarge.limit(limit)
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    sink = BODY_SINK.get()
+    if sink is not None:
+        sink.append(body)
+    return body
 
 
 def decode_body(body: bytes, content_type: str | None, *, kind: str, version: str) -> Any:

@@ -29,6 +29,7 @@ from fakekube.api.content import (
     response_media,
     wants_table,
 )
+from fakekube.api.faults import FAULTS
 from fakekube.api.paths import RequestInfo
 from fakekube.api.state import ServerConfig
 from fakekube.errors import (
@@ -257,8 +258,22 @@ class ResourceHandler:
         # One bookmark just before the deadline, as the cacher does, so a client resumes
         # from a recent version even on a quiet resource.
         final_bookmark = deadline - 1.0 if allow_bookmarks and timeout_s > 2.0 else math.inf
+        gate = request.app[FAULTS].gate
         try:
             while True:
+                if gate.closed:
+                    # Paused by a fault: say nothing (no events, bookmarks or end) while
+                    # events queue in the watcher; deliver them all on resume.
+                    await gate.wait()
+                    if gate.closed:
+                        if watcher.closed:
+                            break  # dropped while paused: cut without a word
+                        continue
+                    frames = watcher.drain()
+                    if frames:
+                        with watcher.writing():
+                            await resp.write(b"".join(frames))
+                    continue
                 now = loop.time()
                 if now >= deadline:
                     break
