@@ -1,0 +1,21 @@
+// Command kube-apiserver is the upstream kube-apiserver, unmodified: the same main as
+// k8s.io/kubernetes/cmd/kube-apiserver/apiserver.go, built from the released Go module so the
+// differential tests and side-by-side benchmarks compare fakekube with what a cluster runs.
+package main
+
+import (
+	"os"
+	_ "time/tzdata" // for timeZone support in CronJob
+
+	"k8s.io/component-base/cli"
+	_ "k8s.io/component-base/logs/json/register"          // for JSON log format registration
+	_ "k8s.io/component-base/metrics/prometheus/clientgo" // load all the prometheus client-go plugins
+	_ "k8s.io/component-base/metrics/prometheus/version"  // for version metric registration
+	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+)
+
+func main() {
+	command := app.NewAPIServerCommand()
+	code := cli.Run(command)
+	os.Exit(code)
+}
