@@ -1,4 +1,4 @@
-"""The ``fakekube`` command: ``serve``, ``demo`` and (soon) ``simulate``."""
+"""The ``fakekube`` command: ``serve``, ``simulate`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -44,12 +44,62 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    print(
-        "fakekube simulate: not yet implemented (the Batsim sync is being built); "
-        "run `fakekube demo` for a scripted scheduling demo on the API server",
-        file=sys.stderr,
+    from fakekube.batsim.engine import EngineStalled
+    from fakekube.batsim.platform import PlatformError
+    from fakekube.batsim.protocol import ProtocolError
+    from fakekube.batsim.workload import WorkloadError
+    from fakekube.simulate import (
+        CommandRunner,
+        InProcessRunner,
+        SimulationConfig,
+        SimulationError,
+        run_simulation,
     )
-    return 2
+
+    config = SimulationConfig(
+        workload=Path(args.workload),
+        platform=Path(args.platform),
+        out=Path(args.out),
+        endpoint=args.socket,
+        batsim=args.batsim,
+        settle=args.settle,
+        step_timeout=args.step_timeout,
+        plots=not args.no_plots,
+        progress=not args.no_progress,
+        allow_compute_sharing=args.enable_compute_sharing,
+    )
+    try:
+        if args.scheduler_cmd:
+            runner: object = CommandRunner(args.scheduler_cmd)
+        elif args.scheduler == "kube-scheduler":
+            from fakekube.simulate import KubeSchedulerRunner
+
+            runner = KubeSchedulerRunner(version=args.kube_scheduler_version)
+        else:
+            runner = InProcessRunner(args.scheduler, seed=args.seed)
+        results = asyncio.run(run_simulation(config, runner))  # type: ignore[arg-type]
+    except (WorkloadError, PlatformError, SimulationError, EngineStalled, ProtocolError) as exc:
+        print(f"fakekube simulate: {exc}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"fakekube simulate: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("fakekube simulate: interrupted", file=sys.stderr)
+        return 130
+    m = results.metrics()
+    print(
+        f"{m['jobs']} jobs: makespan {m['makespan']:.1f} s, "
+        f"mean wait {m['mean_waiting_time']:.1f} s, "
+        f"mean bounded slowdown {m['mean_bounded_slowdown']:.2f}, utilisation "
+        f"{m['utilisation']:.1%}; {m['steps']} steps ({m['steps_closed_by_fallback']} by fallback) "
+        f"in {m['wall_time_seconds']:.1f} s wall"
+    )
+    print(
+        f"results in {config.out}/ (jobs.csv, schedule.csv, metrics.json"
+        + (", gantt.png, utilisation.png)" if config.plots else ")")
+    )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,7 +123,48 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--nodes", type=int, default=3)
     demo.add_argument("--pods", type=int, default=8)
     demo.set_defaults(func=_demo)
-    simulate = sub.add_parser("simulate", help="run a Batsim workload through a scheduler")
+    simulate = sub.add_parser(
+        "simulate",
+        help="run a Batsim workload through a scheduler",
+        description="Run a Batsim workload through a real scheduler on simulated time.",
+    )
+    simulate.add_argument("--workload", required=True, help="Batsim workload JSON")
+    simulate.add_argument(
+        "--platform", required=True, help="SimGrid XML platform, or a YAML/JSON node list"
+    )
+    simulate.add_argument(
+        "--scheduler",
+        default="first-fit",
+        help="first-fit, best-fit, random (bundled Python schedulers) or kube-scheduler",
+    )
+    simulate.add_argument(
+        "--scheduler-cmd",
+        help="any scheduler program; {kubeconfig} and $KUBECONFIG point it at the cluster",
+    )
+    simulate.add_argument("--out", default="fakekube-results", help="output directory")
+    simulate.add_argument("--batsim", choices=["embedded", "external"], default="embedded")
+    simulate.add_argument("--socket", default="tcp://127.0.0.1:28000", help="ZMQ endpoint")
+    simulate.add_argument("--seed", type=int, default=0, help="seed of the random scheduler")
+    simulate.add_argument(
+        "--settle",
+        type=float,
+        default=0.05,
+        help="fallback settle window (s) when a scheduler has no idle probe",
+    )
+    simulate.add_argument(
+        "--step-timeout",
+        type=float,
+        default=120.0,
+        help="seconds a scheduler may stay busy in one step",
+    )
+    simulate.add_argument("--kube-scheduler-version", help="which built kube-scheduler to use")
+    simulate.add_argument(
+        "--enable-compute-sharing",
+        action="store_true",
+        help="let jobs share hosts (as Batsim's flag of that name)",
+    )
+    simulate.add_argument("--no-plots", action="store_true")
+    simulate.add_argument("--no-progress", action="store_true")
     simulate.set_defaults(func=_simulate)
     return parser
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from fakekube.api.state import RECORDER, ServerConfig
 from fakekube.batsim.engine import EmbeddedBatsim
@@ -29,6 +29,7 @@ from fakekube.batsim.translate import Translator
 from fakekube.batsim.workload import load_workload
 from fakekube.cluster import FakeCluster
 from fakekube.store import Store
+from fakekube.store.entry import DELETED, Event
 
 __all__ = ["SchedulerRunner", "SimulationConfig", "SimulationError", "run_simulation"]
 
@@ -221,3 +222,106 @@ class CommandRunner:
             except TimeoutError:
                 self._proc.kill()
                 await self._proc.wait()
+
+
+class InProcessRunner:
+    """A bundled Python scheduler in this process, talking HTTP to the cluster like any client.
+
+    Its idle probe is provable: the factory reports every informer caught up to the gate's
+    bookmark with nothing queued, and the work queue is empty.
+    """
+
+    def __init__(self, name: str, *, seed: int = 0) -> None:
+        from fakekube.schedulers import BUNDLED
+
+        if name not in BUNDLED:
+            raise SimulationError(
+                f"unknown scheduler {name!r}; bundled: {', '.join(sorted(BUNDLED))}, "
+                "kube-scheduler, or --scheduler-cmd"
+            )
+        self.name = name
+        self._cls = BUNDLED[name]
+        self.scheduler_name = self._cls.scheduler_name
+        self.seed = seed
+        self._scheduler: Any = None
+
+    async def start(self, cluster: FakeCluster) -> IdleProbe | None:
+        kw: dict[str, Any] = {"seed": self.seed} if self.name == "random" else {}
+        self._scheduler = self._cls(cluster.api_client(), **kw)
+        await self._scheduler.start()
+        return self._scheduler  # type: ignore[no-any-return]
+
+    async def stop(self) -> None:
+        if self._scheduler is not None:
+            await self._scheduler.stop()
+
+
+class PendingPods:
+    """Live count of a scheduler's unbound, live pods, kept by a store listener (O(1) reads).
+
+    The kube-scheduler probe compares it with the scheduler's own unschedulable queue, so
+    it must reflect exactly what the store holds, including pods removed or bound by others.
+    """
+
+    def __init__(self, store: Store, scheduler_name: str) -> None:
+        self.scheduler_name = scheduler_name
+        self._keys: set[str] = set()
+        for entry in store.list("pods").items:
+            self._track(entry.key, entry.obj)
+        self.undo = store.add_listener(self._on_event)
+
+    def _track(self, key: str, obj: dict[str, Any] | None) -> None:
+        spec = (obj or {}).get("spec") or {}
+        live = (
+            obj is not None
+            and spec.get("schedulerName", "default-scheduler") == self.scheduler_name
+            and not spec.get("nodeName")
+            and not obj["metadata"].get("deletionTimestamp")
+            and (obj.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+        )
+        if live:
+            self._keys.add(key)
+        else:
+            self._keys.discard(key)
+
+    def _on_event(self, ev: Event) -> None:
+        if ev.entry.rt.plural != "pods" or ev.entry.rt.group != "":
+            return
+        self._track(ev.entry.key, None if ev.type == DELETED else ev.entry.obj)
+
+    def __call__(self) -> int:
+        return len(self._keys)
+
+
+class KubeSchedulerRunner:
+    """The real kube-scheduler (simulation profile), idle when its ``/metrics`` say so."""
+
+    def __init__(self, version: str | None = None, *, scheduler_name: str = "default-scheduler"):
+        from fakekube.kube_scheduler import find_binary
+
+        self.binary = find_binary(version)  # fail before anything starts
+        self.version = version
+        self.scheduler_name = scheduler_name
+        self.name = f"kube-scheduler ({self.binary.name})"
+        self._ks: Any = None
+        self._pending: PendingPods | None = None
+
+    async def start(self, cluster: FakeCluster) -> IdleProbe | None:
+        from fakekube.kube_scheduler import KubeScheduler, KubeSchedulerProbe
+
+        self._ks = KubeScheduler(
+            cluster.kubeconfig,
+            profile="simulation",
+            version=self.version,
+            scheduler_name=self.scheduler_name,
+        )
+        await self._ks.start()
+        await self._ks.wait_healthy()
+        self._pending = PendingPods(cluster.store, self.scheduler_name)
+        return KubeSchedulerProbe(self._ks, self._pending)
+
+    async def stop(self) -> None:
+        if self._pending is not None:
+            self._pending.undo()
+        if self._ks is not None:
+            await self._ks.stop()
