@@ -1,14 +1,18 @@
-"""Label and field selectors, parsed and matched as k8s.io/apimachinery does.
+"""Label and field selectors, parsed, worded and matched as k8s.io/apimachinery v0.35 does.
 
-Label syntax (``pkg/labels/selector.go``): comma-separated requirements ``key``,
-``!key``, ``key=v``, ``key==v``, ``key!=v``, ``key in (a,b)``, ``key notin (a,b)``,
-``key>N``, ``key<N``. ``!=`` and ``notin`` also match objects that lack the key, which is
-how ``status.phase!=Succeeded``-style filters keep new objects. Field syntax
-(``pkg/fields/selector.go``): ``f=v``, ``f==v``, ``f!=v`` joined by commas, with ``\\,``,
-``\\=`` and ``\\\\`` escapes and no set operators.
+Clients read the 400 a bad selector gets, and kube-apiserver's text comes straight from
+the parsers (``metainternalversion`` conversion returns their error unwrapped), so both
+are ports, not re-implementations:
 
-Parse errors raise :class:`~fakekube.errors.BadRequest` worded like kube-apiserver's
-query-parameter conversion (``metainternalversion.Convert_string_To_labels_Selector``).
+- labels (``pkg/labels/selector.go``): the byte lexer and recursive-descent parser, with
+  ``NewRequirement``'s validation (``field.Error`` text, ``<nil>`` paths and aggregation
+  included). Requirements: ``key``, ``!key``, ``key=v``, ``key==v``, ``key!=v``,
+  ``key in (a,b)``, ``key notin (a,b)``, ``key>N``, ``key<N``; ``!=`` and ``notin`` also
+  match objects without the key, which is how ``status.phase!=Succeeded``-style filters
+  keep new objects.
+- fields (``pkg/fields/selector.go``): terms split on unescaped commas and sorted, each
+  split at its first ``!=``/``==``/``=``, values unescaped (``\\,``, ``\\=``, ``\\\\``).
+
 Everything is pure and immutable, so a parsed selector is shared by every watcher.
 """
 
@@ -31,50 +35,131 @@ __all__ = [
     "parse_label_selector",
 ]
 
-_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# -- validation messages (k8s.io/apimachinery/pkg/api/validate/content) ---------------
+
+_LABEL_KEY_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_LABEL_KEY = re.compile(f"^{_LABEL_KEY_FMT}$")
+_LABEL_VALUE_FMT = f"({_LABEL_KEY_FMT})?"
+_LABEL_VALUE = re.compile(f"^{_LABEL_VALUE_FMT}$")
+_DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL + "(\\." + _DNS1123_LABEL + ")*"
+_DNS1123_SUBDOMAIN = re.compile(f"^{_DNS1123_SUBDOMAIN_FMT}$")
+_KEY_MSG = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+    "with an alphanumeric character"
+)
+_VALUE_MSG = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', "
+    "'_' or '.', and must start and end with an alphanumeric character"
+)
+_SUBDOMAIN_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+    "'-' or '.', and must start and end with an alphanumeric character"
+)
+
+
+def _regex_error(msg: str, fmt: str, *examples: str) -> str:
+    """content.RegexError, down to its double spaces before each ``or``."""
+    if not examples:
+        return f"{msg} (regex used for validation is '{fmt}')"
+    out = msg + " (e.g. "
+    for i, example in enumerate(examples):
+        if i > 0:
+            out += " or "
+        out += f"'{example}', "
+    return out + f"regex used for validation is '{fmt}')"
+
+
+def _label_key_errors(key: str) -> list[str]:
+    """content.IsLabelKey (IsQualifiedName)."""
+    errs: list[str] = []
+    parts = key.split("/")
+    if len(parts) == 1:
+        name = parts[0]
+    elif len(parts) == 2:
+        prefix, name = parts
+        if not prefix:
+            errs.append("prefix part must be non-empty")
+        else:
+            sub: list[str] = []
+            if len(prefix.encode()) > 253:
+                sub.append("must be no more than 253 bytes")
+            if not _DNS1123_SUBDOMAIN.match(prefix):
+                sub.append(_regex_error(_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
+            errs.extend("prefix part " + m for m in sub)
+    else:
+        return [
+            "a valid label key "
+            + _regex_error(_KEY_MSG, _LABEL_KEY_FMT, "MyName", "my.name", "123-abc")
+            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        ]
+    if not name:
+        errs.append("name part must be non-empty")
+    elif len(name.encode()) > 63:
+        errs.append("name part must be no more than 63 bytes")
+    if not _LABEL_KEY.match(name):
+        errs.append(
+            "name part " + _regex_error(_KEY_MSG, _LABEL_KEY_FMT, "MyName", "my.name", "123-abc")
+        )
+    return errs
+
+
+def _label_value_errors(value: str) -> list[str]:
+    """content.IsLabelValue."""
+    errs = []
+    if len(value.encode()) > 63:
+        errs.append("must be no more than 63 bytes")
+    if not _LABEL_VALUE.match(value):
+        errs.append(_regex_error(_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
+    return errs
+
+
+def _go_quote(value: str) -> str:
+    """strconv.Quote for the values that can reach a message here."""
+    out = ['"']
+    for ch in value:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _invalid(path: str, value: Any, detail: str) -> str:
+    """field.Invalid(path, value, detail).Error()."""
+    if isinstance(value, str):
+        shown = _go_quote(value)
+    else:  # a []string, rendered through encoding/json
+        shown = "[" + ",".join(_go_quote(v) for v in value) + "]"
+    return f"{path}: Invalid value: {shown}: {detail}"
+
+
+def _aggregate(messages: list[str]) -> str:
+    """utilerrors.NewAggregate(...).Error(): one message bare, several deduplicated."""
+    seen: list[str] = []
+    for m in messages:
+        if m not in seen:
+            seen.append(m)
+    return seen[0] if len(seen) == 1 else "[" + ", ".join(seen) + "]"
+
+
+# -- label selectors ------------------------------------------------------------------
 
 _SET_OPS = ("in", "notin")
 
 
-def _key_errors(key: str) -> str | None:
-    """validation.IsQualifiedName, with its messages."""
-    prefix, _, name = key.rpartition("/")
-    if "/" in key and not prefix:
-        return "prefix part must be non-empty"
-    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
-        return "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"  # noqa: E501
-    if not name:
-        return "name part must be non-empty"
-    if len(name) > 63:
-        return "name part must be no more than 63 characters"
-    if not _NAME.match(name):
-        return (
-            "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
-            "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
-            "'123-abc', regex used for validation is "
-            "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
-        )
-    return None
-
-
-def _value_errors(value: str) -> str | None:
-    if len(value) > 63:
-        return "must be no more than 63 characters"
-    if not _VALUE.match(value):
-        return (
-            "a valid label must be an empty string or consist of alphanumeric characters, '-', "
-            "'_' or '.', and must start and end with an alphanumeric character (e.g. "
-            "'MyValue',  or 'my_value',  or '12345', regex used for validation is "
-            "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
-        )
-    return None
-
-
 @dataclass(frozen=True)
 class LabelRequirement:
-    """One label requirement; ``op`` is one of = == != in notin exists !exists gt lt."""
+    """One label requirement; ``op`` is one of = == != in notin exists ! gt lt."""
 
     key: str
     op: str
@@ -90,13 +175,11 @@ class LabelRequirement:
             return self.key in labels and labels[self.key] in self.values
         if op in ("!=", "notin"):
             return self.key not in labels or labels[self.key] not in self.values
-        if self.key not in labels:
+        if self.key not in labels or len(self.values) != 1:
             return False
-        try:
-            have = int(labels[self.key])
-        except ValueError:
+        have, want = _go_int(labels[self.key]), _go_int(self.values[0])
+        if have is None or want is None:
             return False
-        want = int(self.values[0])
         return have > want if op == "gt" else have < want
 
     def __str__(self) -> str:
@@ -108,6 +191,14 @@ class LabelRequirement:
             return f"{self.key} {self.op} ({','.join(self.values)})"
         symbol = {"gt": ">", "lt": "<"}.get(self.op, self.op)
         return f"{self.key}{symbol}{self.values[0]}"
+
+
+def _go_int(text: str) -> int | None:
+    """strconv.ParseInt(text, 10, 64), or None where Go reports an error."""
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        return None
+    value = int(text)
+    return value if -(2**63) <= value < 2**63 else None
 
 
 @dataclass(frozen=True)
@@ -130,133 +221,231 @@ class LabelSelector:
         return ",".join(str(r) for r in self.requirements)
 
 
-class _Lexer:
-    """Tokens of upstream's label lexer: identifiers, operators, parentheses, commas."""
+# Tokens of labels/selector.go, named as there.
+_ERROR, _END, _CLOSE, _COMMA, _NOT, _DEQ, _EQ, _GT, _ID, _IN, _LT, _NEQ, _NOTIN, _OPEN = range(14)
+_STRING_TO_TOKEN = {
+    ")": _CLOSE,
+    ",": _COMMA,
+    "!": _NOT,
+    "==": _DEQ,
+    "=": _EQ,
+    ">": _GT,
+    "in": _IN,
+    "<": _LT,
+    "!=": _NEQ,
+    "notin": _NOTIN,
+    "(": _OPEN,
+}
+_SPECIAL = frozenset("=!(),><")
+_WHITESPACE = frozenset(" \t\r\n")
+_BINARY_OPS = "in, notin, =, ==, !=, gt, lt"
+_OP_OF_TOKEN = {_IN: "in", _EQ: "=", _DEQ: "==", _GT: "gt", _LT: "lt", _NOTIN: "notin", _NEQ: "!="}
 
-    _TOKEN = re.compile(
-        r"\s*(?:(?P<op>==|!=|=|>|<|!)|(?P<open>\()|(?P<close>\))|(?P<comma>,)"
-        r"|(?P<id>[^\s=!<>(),]+))"
-    )
+
+def _lex(text: str) -> list[tuple[int, str]]:
+    """Lexer.Lex until end of string, on the UTF-8 bytes as Go scans them."""
+    data = text.encode()
+    pos, items = 0, []
+    n = len(data)
+    while True:
+        while pos < n and chr(data[pos]) in _WHITESPACE:
+            pos += 1
+        if pos >= n or data[pos] == 0:
+            items.append((_END, ""))
+            return items
+        if chr(data[pos]) in _SPECIAL:
+            buf, last = "", (_ERROR, "")
+            while pos < n and data[pos] != 0 and chr(data[pos]) in _SPECIAL:
+                candidate = buf + chr(data[pos])
+                if candidate in _STRING_TO_TOKEN:
+                    buf, last = candidate, (_STRING_TO_TOKEN[candidate], candidate)
+                    pos += 1
+                elif last[0] != _ERROR:
+                    break
+                else:
+                    buf = candidate
+                    pos += 1
+            if last[0] == _ERROR:
+                items.append((_ERROR, f"error expected: keyword found '{buf}'"))
+            else:
+                items.append(last)
+            continue
+        start = pos
+        while pos < n and data[pos] != 0:
+            ch = chr(data[pos])
+            if ch in _SPECIAL or ch in _WHITESPACE:
+                break
+            pos += 1
+        word = data[start:pos].decode(errors="replace")
+        items.append((_STRING_TO_TOKEN.get(word, _ID) if word in ("in", "notin") else _ID, word))
+
+
+class _Parser:
+    """labels.Parser: lookahead/consume over the scanned items, in/notin as values."""
 
     def __init__(self, text: str) -> None:
-        self.tokens: list[tuple[str, str]] = []
-        pos = 0
-        text = text.rstrip()
-        while pos < len(text):
-            m = self._TOKEN.match(text, pos)
-            if m is None or m.end() == pos:
-                raise BadRequest(f"unable to parse requirement: found '{text[pos:]}'")
-            kind = m.lastgroup or ""
-            self.tokens.append((kind, m.group(kind)))
-            pos = m.end()
-        self.i = 0
+        self.items = _lex(text)
+        self.pos = 0
 
-    def peek(self) -> tuple[str, str]:
-        return self.tokens[self.i] if self.i < len(self.tokens) else ("end", "")
+    def lookahead(self, values: bool) -> tuple[int, str]:
+        tok, lit = self.items[self.pos]
+        if values and tok in (_IN, _NOTIN):
+            tok = _ID
+        return tok, lit
 
-    def take(self) -> tuple[str, str]:
-        tok = self.peek()
-        self.i += 1
-        return tok
+    def consume(self, values: bool) -> tuple[int, str]:
+        tok, lit = self.lookahead(values)
+        self.pos += 1
+        return tok, lit
+
+    def parse(self) -> list[LabelRequirement]:
+        reqs: list[LabelRequirement] = []
+        while True:
+            tok, lit = self.lookahead(True)
+            if tok in (_ID, _NOT):
+                try:
+                    reqs.append(self.requirement())
+                except _ParseError as err:
+                    raise _ParseError(f"unable to parse requirement: {err}") from None
+                t, lit2 = self.consume(True)
+                if t == _END:
+                    return reqs
+                if t == _COMMA:
+                    t2, l2 = self.lookahead(True)
+                    if t2 not in (_ID, _NOT):
+                        raise _ParseError(f"found '{l2}', expected: identifier after ','")
+                else:
+                    raise _ParseError(f"found '{lit2}', expected: ',' or 'end of string'")
+            elif tok == _END:
+                return reqs
+            else:
+                raise _ParseError(f"found '{lit}', expected: !, identifier, or 'end of string'")
+
+    def requirement(self) -> LabelRequirement:
+        key, op = self.key_and_inferred_operator()
+        if op in ("exists", "!"):
+            return _new_requirement(key, op, [])
+        op = self.operator()
+        values = self.set_values() if op in _SET_OPS else self.exact_value()
+        return _new_requirement(key, op, sorted(values))
+
+    def key_and_inferred_operator(self) -> tuple[str, str]:
+        op = ""
+        tok, lit = self.consume(True)
+        if tok == _NOT:
+            op = "!"
+            tok, lit = self.consume(True)
+        if tok != _ID:
+            raise _ParseError(f"found '{lit}', expected: identifier")
+        errs = _label_key_errors(lit)
+        if errs:
+            raise _ParseError(_invalid("<nil>", lit, "; ".join(errs)))
+        if self.lookahead(True)[0] in (_END, _COMMA) and op != "!":
+            op = "exists"
+        return lit, op
+
+    def operator(self) -> str:
+        tok, lit = self.consume(False)
+        op = _OP_OF_TOKEN.get(tok)
+        if op is None:
+            raise _ParseError(f"found '{lit}', expected: {_BINARY_OPS}")
+        return op
+
+    def set_values(self) -> set[str]:
+        tok, lit = self.consume(True)
+        if tok != _OPEN:
+            raise _ParseError(f"found '{lit}' expected: '('")
+        tok, lit = self.lookahead(True)
+        if tok in (_ID, _COMMA):
+            values = self.identifiers()
+            if self.consume(True)[0] != _CLOSE:
+                raise _ParseError(f"found '{lit}', expected: ')'")
+            return values
+        if tok == _CLOSE:
+            self.consume(True)
+            return {""}
+        raise _ParseError(f"found '{lit}', expected: ',', ')' or identifier")
+
+    def identifiers(self) -> set[str]:
+        values: set[str] = set()
+        while True:
+            tok, lit = self.consume(True)
+            if tok == _ID:
+                values.add(lit)
+                tok2, lit2 = self.lookahead(True)
+                if tok2 == _COMMA:
+                    continue
+                if tok2 == _CLOSE:
+                    return values
+                raise _ParseError(f"found '{lit2}', expected: ',' or ')'")
+            if tok == _COMMA:
+                if not values:
+                    values.add("")
+                tok2 = self.lookahead(True)[0]
+                if tok2 == _CLOSE:
+                    values.add("")
+                    return values
+                if tok2 == _COMMA:
+                    values.add("")
+                continue
+            raise _ParseError(f"found '{lit}', expected: ',', or identifier")
+
+    def exact_value(self) -> set[str]:
+        tok = self.lookahead(True)[0]
+        if tok in (_END, _COMMA):
+            return {""}
+        tok, lit = self.consume(True)
+        if tok == _ID:
+            return {lit}
+        raise _ParseError(f"found '{lit}', expected: identifier")
 
 
-def _bad(message: str) -> BadRequest:
-    return BadRequest(f"unable to parse requirement: {message}")
+class _ParseError(Exception):
+    pass
+
+
+def _new_requirement(key: str, op: str, values: list[str]) -> LabelRequirement:
+    """labels.NewRequirement with a nil path: its checks, worded and aggregated as there."""
+    errs: list[str] = []
+    key_errs = _label_key_errors(key)
+    if key_errs:
+        errs.append(_invalid("key", key, "; ".join(key_errs)))
+    values_path = "values"
+    if op in _SET_OPS and not values:
+        detail = "for 'in', 'notin' operators, values set can't be empty"
+        errs.append(_invalid(values_path, values, detail))
+    elif op in ("=", "==", "!=") and len(values) != 1:
+        detail = "exact-match compatibility requires one single value"
+        errs.append(_invalid(values_path, values, detail))
+    elif op in ("gt", "lt"):
+        if len(values) != 1:
+            detail = "for 'Gt', 'Lt' operators, exactly one value is required"
+            errs.append(_invalid(values_path, values, detail))
+        for i, v in enumerate(values):
+            if _go_int(v) is None:
+                detail = "for 'Gt', 'Lt' operators, the value must be an integer"
+                errs.append(_invalid(f"values[{i}]", v, detail))
+    for i, v in enumerate(values):
+        value_errs = _label_value_errors(v)
+        if value_errs:
+            errs.append(_invalid(f"values[{i}][{key}]", v, "; ".join(value_errs)))
+    if errs:
+        raise _ParseError(_aggregate(errs))
+    return LabelRequirement(key, op, tuple(values))
 
 
 def parse_label_selector(text: str | None) -> LabelSelector:
-    """Parse a ``labelSelector`` query value; empty selects everything."""
-    if not text or not text.strip():
+    """labels.Parse: a ``labelSelector`` query value; empty selects everything.
+
+    Raises :class:`BadRequest` with the parser's own message.
+    """
+    if not text:
         return LabelSelector()
-    lex = _Lexer(text)
-    reqs: list[LabelRequirement] = []
-    while True:
-        reqs.append(_requirement(lex))
-        kind, value = lex.take()
-        if kind == "end":
-            break
-        if kind != "comma":
-            raise _bad(f"found '{value}', expected: ',' or 'end of string'")
-        if lex.peek()[0] == "end":
-            raise _bad("found '', expected: identifier after ','")
-    return LabelSelector(tuple(reqs))
-
-
-def _requirement(lex: _Lexer) -> LabelRequirement:
-    kind, value = lex.take()
-    negate = False
-    if kind == "op" and value == "!":
-        negate = True
-        kind, value = lex.take()
-    if kind != "id":
-        shown = value or ""
-        raise _bad(f"found '{shown}', expected: !, identifier, or 'end of string'")
-    key = value
-    err = _key_errors(key)
-    if err:
-        raise _bad(f'invalid label key "{key}": {err}')
-    if negate:
-        return LabelRequirement(key, "!")
-    kind, value = lex.peek()
-    if kind in ("end", "comma"):
-        return LabelRequirement(key, "exists")
-    lex.take()
-    if kind == "id" and value in _SET_OPS:
-        return LabelRequirement(key, value, _set_values(lex))
-    if kind != "op" or value == "!":
-        raise _bad(f"found '{value}', expected: in, notin, =, ==, !=, gt, lt")
-    op = {">": "gt", "<": "lt"}.get(value, value)
-    vkind, val = lex.peek()
-    if vkind in ("end", "comma"):
-        val = ""
-    elif vkind == "id":
-        lex.take()
-    else:
-        raise _bad(f"found '{val}', expected: identifier")
-    if op in ("gt", "lt"):
-        try:
-            int(val)
-        except ValueError:
-            raise BadRequest(
-                f"unable to parse requirement: for 'Gt', 'Lt' operators, the value must be "
-                f"an integer, found: {val}"
-            ) from None
-    else:
-        err = _value_errors(val)
-        if err:
-            raise _bad(f"invalid label value: \"{val}\": at key: '{key}': {err}")
-    return LabelRequirement(key, op, (val,))
-
-
-def _set_values(lex: _Lexer) -> tuple[str, ...]:
-    kind, value = lex.take()
-    if kind != "open":
-        raise _bad(f"found '{value}', expected: '('")
-    values: list[str] = []
-    expect_value = True
-    while True:
-        kind, value = lex.take()
-        if kind == "close":
-            if expect_value and values:
-                values.append("")
-            break
-        if kind == "comma":
-            if expect_value:
-                values.append("")
-            expect_value = True
-            continue
-        if kind == "id" and expect_value:
-            err = _value_errors(value)
-            if err:
-                raise _bad(f'invalid label value: "{value}": {err}')
-            values.append(value)
-            expect_value = False
-            continue
-        shown = value if kind != "end" else ""
-        raise _bad(f"found '{shown}', expected: ',', ')' or identifier")
-    if not values:
-        raise _bad("for 'in', 'notin' operators, values set can't be empty")
-    return tuple(sorted(set(values)))
+    try:
+        reqs = _Parser(text).parse()
+    except _ParseError as err:
+        raise BadRequest(str(err)) from None
+    return LabelSelector(tuple(sorted(reqs, key=lambda r: r.key)))
 
 
 def label_selector_from_dict(sel: Mapping[str, Any] | None) -> LabelSelector:
@@ -293,6 +482,8 @@ class FieldRequirement:
 
 @dataclass(frozen=True)
 class FieldSelector:
+    """A conjunction of field terms, in the parser's (sorted) order."""
+
     requirements: tuple[FieldRequirement, ...] = ()
 
     def matches(self, fields: Mapping[str, str]) -> bool:
@@ -305,79 +496,72 @@ class FieldSelector:
     def empty(self) -> bool:
         return not self.requirements
 
-    def fields(self) -> set[str]:
-        return {r.field for r in self.requirements}
+    def fields(self) -> list[str]:
+        """The fields named, in order (kube-apiserver reports the first unsupported)."""
+        return [r.field for r in self.requirements]
+
+    def requires_exact(self, field: str) -> str | None:
+        """fields.Selector.RequiresExactMatch."""
+        for r in self.requirements:
+            if r.field == field and r.operator == "=":
+                return r.value
+        return None
 
     def __str__(self) -> str:
         return ",".join(str(r) for r in self.requirements)
 
 
-def _split_unescaped(text: str) -> list[str]:
-    parts, cur, i = [], [], 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            cur.append(text[i : i + 2])
-            i += 2
-            continue
-        if ch == ",":
-            parts.append("".join(cur))
-            cur = []
+def _split_terms(text: str) -> list[str]:
+    """splitTerms: commas not preceded by an escaping backslash separate terms."""
+    terms, start, in_slash = [], 0, False
+    for i, ch in enumerate(text):
+        if in_slash:
+            in_slash = False
+        elif ch == "\\":
+            in_slash = True
+        elif ch == ",":
+            terms.append(text[start:i])
+            start = i + 1
+    terms.append(text[start:])
+    return terms
+
+
+def _unescape(value: str) -> str:
+    """fields.UnescapeValue, with its two error texts."""
+    if not any(c in value for c in "\\,="):
+        return value
+    out, in_slash = [], False
+    for ch in value:
+        if in_slash:
+            if ch not in "\\,=":
+                raise BadRequest(f"invalid field selector: invalid escape sequence: \\{ch}")
+            out.append(ch)
+            in_slash = False
+        elif ch == "\\":
+            in_slash = True
+        elif ch in ",=":
+            raise BadRequest(f"invalid field selector: unescaped character in value: {ord(ch)}")
         else:
-            cur.append(ch)
-        i += 1
-    parts.append("".join(cur))
-    return parts
-
-
-def _unescape(value: str, whole: str) -> str:
-    out, i = [], 0
-    while i < len(value):
-        ch = value[i]
-        if ch == "\\":
-            if i + 1 >= len(value) or value[i + 1] not in "\\,=":
-                raise BadRequest(f"invalid field selector: invalid escape sequence: {whole}")
-            out.append(value[i + 1])
-            i += 2
-            continue
-        if ch in ",=":
-            raise BadRequest(f"invalid field selector: unescaped character: {whole}")
-        out.append(ch)
-        i += 1
+            out.append(ch)
+    if in_slash:
+        raise BadRequest("invalid field selector: invalid escape sequence: \\")
     return "".join(out)
 
 
 def parse_field_selector(text: str | None) -> FieldSelector:
-    """Parse a ``fieldSelector`` query value (fields.ParseSelector)."""
+    """fields.ParseSelector: a ``fieldSelector`` query value; empty selects everything."""
     if not text:
         return FieldSelector()
     reqs: list[FieldRequirement] = []
-    for part in _split_unescaped(text):
+    for part in sorted(_split_terms(text)):
         if part == "":
             continue
-        for op in ("!=", "==", "="):
-            idx = _find_unescaped(part, op)
-            if idx >= 0:
-                field, raw = part[:idx], part[idx + len(op) :]
-                value = _unescape(raw, part)
-                reqs.append(FieldRequirement(field, "!=" if op == "!=" else "=", value))
+        for i in range(len(part)):
+            op = next((o for o in ("!=", "==", "=") if part.startswith(o, i)), None)
+            if op is not None:
+                value = _unescape(part[i + len(op) :])
+                reqs.append(FieldRequirement(part[:i], "!=" if op == "!=" else "=", value))
                 break
         else:
             raise BadRequest(f"invalid selector: '{text}'; can't understand '{part}'")
     return FieldSelector(tuple(reqs))
-
-
-def _find_unescaped(text: str, op: str) -> int:
-    i = 0
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text.startswith(op, i):
-            # "!=" must not be mistaken for "=": skip an "=" preceded by "!".
-            if op == "=" and i > 0 and text[i - 1] == "!":
-                i += 1
-                continue
-            return i
-        i += 1
-    return -1
