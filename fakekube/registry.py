@@ -2,9 +2,11 @@
 
 The HTTP layer, discovery, field selectors and strategic-merge patching all read this
 table, so adding a kind (or registering a CRD at run time) is adding one
-:class:`ResourceType`. Field-selector extractors mirror each kind's ``GetAttrs`` /
-``ToSelectableFields`` in kubernetes/kubernetes ``pkg/registry/<group>/<kind>/strategy.go``:
-a field not listed here is refused with ``field label not supported``.
+:class:`ResourceType`. Field selectors take two facts per kind: which labels the API
+accepts (the kind's ``AddFieldLabelConversionFunc`` in kubernetes/kubernetes
+``pkg/apis/<group>/<version>/conversion.go``, else apimachinery's
+``DefaultMetaV1FieldSelectorConversion``) with the exact refusal text (:class:`FieldLabels`),
+and the selectable values (``ToSelectableFields`` in ``pkg/registry/<group>/<kind>/strategy.go``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "DEFAULT_FIELD_LABELS",
     "DEFAULT_NAMESPACES",
+    "FieldLabels",
     "DEFAULT_RESOURCES",
     "Registry",
     "ResourceType",
@@ -74,6 +78,20 @@ def _int(path: str) -> FieldExtractor:
     return extract
 
 
+def _const(value: str) -> FieldExtractor:
+    """A label the API accepts but the object never sets (``status.podIPs``)."""
+    return lambda obj: value
+
+
+def _pod_ip(obj: Mapping[str, Any]) -> str:
+    # pkg/registry/core/pod/strategy.go reads status.podIPs[0]; v1 → internal conversion
+    # fills podIPs from podIP when only the latter is set.
+    ips = _get(obj, "status.podIPs")
+    if isinstance(ips, list) and ips and isinstance(ips[0], Mapping):
+        return str(ips[0].get("ip") or "")
+    return _str("status.podIP")(obj)
+
+
 def _event_source(obj: Mapping[str, Any]) -> str:
     # pkg/registry/core/event/strategy.go: source is source.component, else reportingController.
     return str(_get(obj, "source.component") or obj.get("reportingComponent") or "")
@@ -86,7 +104,8 @@ _POD_FIELDS: dict[str, FieldExtractor] = {
     "spec.serviceAccountName": _str("spec.serviceAccountName"),
     "spec.hostNetwork": _bool("spec.hostNetwork"),
     "status.phase": _str("status.phase"),
-    "status.podIP": _str("status.podIP"),
+    "status.podIP": _pod_ip,
+    "status.podIPs": _const(""),  # accepted, but not in ToSelectableFields: never matches
     "status.nominatedNodeName": _str("status.nominatedNodeName"),
     "spec.host": _str("spec.nodeName"),  # legacy alias kept by the pod field label conversion
 }
@@ -113,12 +132,42 @@ _EVENTS_V1_FIELDS: dict[str, FieldExtractor] = {
 }
 
 
+def _go_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class FieldLabels:
+    """The field-selector labels kube-apiserver accepts for a kind, and how it refuses others.
+
+    ``metadata`` lists the ``metadata.*`` labels the conversion function lets through (the
+    kind-specific ones are the keys of :attr:`ResourceType.fields`); ``refusal`` is its
+    error text, ``{label}`` and ``{quoted}`` (Go ``%q``) standing for the label. The API
+    answers it as a 400 ``BadRequest``.
+    """
+
+    metadata: tuple[str, ...] = ("metadata.name", "metadata.namespace")
+    refusal: str = (
+        '{quoted} is not a known field selector: only "metadata.name", "metadata.namespace"'
+    )
+
+    def refuse(self, label: str) -> str:
+        return self.refusal.format(label=label, quoted=_go_quote(label))
+
+
+#: ``runtime.DefaultMetaV1FieldSelectorConversion``: kinds without a conversion function.
+DEFAULT_FIELD_LABELS = FieldLabels()
+#: The wording of every core/v1 (and events.k8s.io/v1) conversion function.
+_CORE_LABELS = FieldLabels(refusal="field label not supported: {label}")
+_CORE_CLUSTER_LABELS = FieldLabels(("metadata.name",), "field label not supported: {label}")
+
+
 @dataclass(frozen=True)
 class ResourceType:
     """One served resource: its identity, its scope and what can be asked of it.
 
-    ``fields`` holds the kind-specific field-selector extractors; ``metadata.name`` (and
-    ``metadata.namespace`` for namespaced kinds) are always supported and not listed.
+    ``fields`` holds the kind-specific field-selector extractors; ``field_labels`` says
+    which ``metadata.*`` labels are accepted besides them and how others are refused.
     """
 
     group: str
@@ -134,6 +183,7 @@ class ResourceType:
     #: PUT on a missing object creates it (``AllowCreateOnUpdate`` in the kind's strategy).
     create_on_update: bool = False
     singular: str = ""
+    field_labels: FieldLabels = DEFAULT_FIELD_LABELS
 
     @property
     def api_version(self) -> str:
@@ -168,9 +218,11 @@ class ResourceType:
         return out
 
     def supports_field(self, name: str) -> bool:
-        if name == "metadata.name" or (self.namespaced and name == "metadata.namespace"):
-            return True
-        return name in self.fields
+        return name in self.field_labels.metadata or name in self.fields
+
+    def field_refusal(self, name: str) -> str:
+        """The 400 message for a field selector on a label this kind does not accept."""
+        return self.field_labels.refuse(name)
 
 
 def _r(
@@ -184,6 +236,7 @@ def _r(
     fields: Mapping[str, FieldExtractor] | None = None,
     categories: tuple[str, ...] = (),
     create_on_update: bool = False,
+    labels: FieldLabels = DEFAULT_FIELD_LABELS,
 ) -> ResourceType:
     return ResourceType(
         group=group,
@@ -196,6 +249,7 @@ def _r(
         fields=dict(fields or {}),
         categories=categories,
         create_on_update=create_on_update,
+        field_labels=labels,
     )
 
 
@@ -213,6 +267,7 @@ DEFAULT_RESOURCES: tuple[ResourceType, ...] = (
         sub=("status", "binding", "eviction"),
         fields=_POD_FIELDS,
         categories=_ALL,
+        labels=_CORE_LABELS,
     ),
     _r(
         "",
@@ -223,6 +278,7 @@ DEFAULT_RESOURCES: tuple[ResourceType, ...] = (
         short=("no",),
         sub=("status",),
         fields={"spec.unschedulable": _bool("spec.unschedulable")},
+        labels=_CORE_CLUSTER_LABELS,
     ),
     _r(
         "",
@@ -233,14 +289,32 @@ DEFAULT_RESOURCES: tuple[ResourceType, ...] = (
         short=("ns",),
         sub=("status", "finalize"),
         fields={"status.phase": _str("status.phase")},
+        labels=_CORE_CLUSTER_LABELS,
     ),
     _r(
-        "", "v1", "Event", "events", short=("ev",), fields=_CORE_EVENT_FIELDS, create_on_update=True
+        "",
+        "v1",
+        "Event",
+        "events",
+        short=("ev",),
+        fields=_CORE_EVENT_FIELDS,
+        create_on_update=True,
+        labels=_CORE_LABELS,
     ),
-    _r("", "v1", "Service", "services", short=("svc",), sub=("status",), categories=_ALL),
+    _r(
+        "",
+        "v1",
+        "Service",
+        "services",
+        short=("svc",),
+        sub=("status",),
+        fields={"spec.clusterIP": _str("spec.clusterIP"), "spec.type": _str("spec.type")},
+        categories=_ALL,
+        labels=_CORE_LABELS,
+    ),
     _r("", "v1", "Endpoints", "endpoints", short=("ep",), create_on_update=True),
     _r("", "v1", "ConfigMap", "configmaps", short=("cm",)),
-    _r("", "v1", "Secret", "secrets", fields={"type": _str("type")}),
+    _r("", "v1", "Secret", "secrets", fields={"type": _str("type")}, labels=_CORE_LABELS),
     _r("", "v1", "ServiceAccount", "serviceaccounts", short=("sa",)),
     _r("", "v1", "PersistentVolume", "persistentvolumes", False, short=("pv",), sub=("status",)),
     _r(
@@ -255,6 +329,7 @@ DEFAULT_RESOURCES: tuple[ResourceType, ...] = (
         sub=("status", "scale"),
         fields={"status.replicas": _int("status.replicas")},
         categories=_ALL,
+        labels=_CORE_LABELS,
     ),
     # apps/v1
     _r(
@@ -273,7 +348,6 @@ DEFAULT_RESOURCES: tuple[ResourceType, ...] = (
         "replicasets",
         short=("rs",),
         sub=("status", "scale"),
-        fields={"status.replicas": _int("status.replicas")},
         categories=_ALL,
     ),
     _r(
@@ -295,6 +369,7 @@ DEFAULT_RESOURCES: tuple[ResourceType, ...] = (
         sub=("status",),
         fields={"status.successful": _int("status.succeeded")},
         categories=_ALL,
+        labels=FieldLabels(refusal="field label {quoted} not supported for Job"),
     ),
     # policy/v1
     _r(
@@ -313,7 +388,18 @@ DEFAULT_RESOURCES: tuple[ResourceType, ...] = (
     _r("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", False, sub=("status",)),
     # resource.k8s.io/v1
     _r("resource.k8s.io", "v1", "ResourceClaim", "resourceclaims", sub=("status",)),
-    _r("resource.k8s.io", "v1", "ResourceSlice", "resourceslices", False),
+    _r(
+        "resource.k8s.io",
+        "v1",
+        "ResourceSlice",
+        "resourceslices",
+        False,
+        fields={"spec.nodeName": _str("spec.nodeName"), "spec.driver": _str("spec.driver")},
+        labels=FieldLabels(
+            ("metadata.name",),
+            "field label not supported for resource.k8s.io/v1, Kind=ResourceSlice: {label}",
+        ),
+    ),
     _r("resource.k8s.io", "v1", "DeviceClass", "deviceclasses", False),
     # events.k8s.io/v1
     _r(
@@ -324,6 +410,7 @@ DEFAULT_RESOURCES: tuple[ResourceType, ...] = (
         short=("ev",),
         fields=_EVENTS_V1_FIELDS,
         create_on_update=True,
+        labels=_CORE_LABELS,
     ),
     # coordination.k8s.io/v1
     _r("coordination.k8s.io", "v1", "Lease", "leases"),

@@ -55,8 +55,13 @@ class Watcher:
         self.field_selector = field_selector
         self.max_backlog = max_backlog
         self.allow_bookmarks = False
+        #: Whether the watch began with the current state (``sendInitialEvents``).
+        self.send_initial_events = False
         #: Highest resourceVersion whose events have all been offered to this watcher.
         self.rv = 0
+        #: Events at or below this version are not delivered: a watch from a version
+        #: the store has not reached yet waits for it (the cacher's ``process`` does so).
+        self.floor = 0
         self.overflowed = False
         self.closed = False
         self._buffer: deque[bytes] = deque()
@@ -78,7 +83,7 @@ class Watcher:
     # -- producer side (the store, synchronous) ----------------------------------------
     def offer(self, event: Event) -> None:
         """Queue ``event`` as this watcher must see it, or nothing if it is not selected."""
-        if self.closed:
+        if self.closed or event.rv <= self.floor:
             return
         self.rv = event.rv
         now = self.matches(event.entry) if event.type != DELETED else False

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import math
 import random
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,28 +72,33 @@ def _raw(body: bytes, status: int, media: str) -> web.Response:
     return web.Response(body=body, status=status, content_type=JSON)
 
 
-def parse_bool(value: str | None, name: str) -> bool | None:
-    """Go's strconv.ParseBool, as query parameter conversion uses it."""
+def parse_bool(value: str | None, name: str = "") -> bool | None:
+    """A boolean query parameter as ``runtime.Convert_Slice_string_To_bool`` reads it:
+    absent is None, ``0`` or any case of ``false`` is false, anything else (even empty)
+    is true. It never fails, so neither does this."""
     if value is None:
         return None
-    if value in ("1", "t", "T", "true", "TRUE", "True"):
-        return True
-    if value in ("0", "f", "F", "false", "FALSE", "False", ""):
-        return False
-    raise BadRequest(
-        f'invalid value for {name}: strconv.ParseBool: parsing "{value}": invalid syntax'
-    )
+    return not (value == "0" or value.lower() == "false")
 
 
-def parse_int(value: str | None, name: str) -> int | None:
-    if value is None or value == "":
+def parse_int(value: str | None, name: str = "") -> int | None:
+    """An integer query parameter: Go's ``strconv.ParseInt(v, 10, 64)``, whose error text
+    kube-apiserver answers unwrapped in a 400 (``?limit=`` included)."""
+    if value is None:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise BadRequest(
-            f'invalid value for {name}: strconv.ParseInt: parsing "{value}": invalid syntax'
-        ) from None
+    if re.fullmatch(r"[+-]?[0-9]+", value):
+        number = int(value)
+        if -(2**63) <= number < 2**63:
+            return number
+        raise BadRequest(f'strconv.ParseInt: parsing "{value}": value out of range')
+    raise BadRequest(f'strconv.ParseInt: parsing "{value}": invalid syntax')
+
+
+def _int_options(q: MultiDictProxy[str]) -> tuple[int | None, int]:
+    """``timeoutSeconds`` and ``limit``, parsed in the order url.Values conversion does."""
+    timeout = parse_int(q.get("timeoutSeconds"))
+    limit = parse_int(q.get("limit")) or 0
+    return timeout, limit
 
 
 def list_body(result: ListResult) -> bytes:
@@ -177,10 +183,7 @@ class ResourceHandler:
         q: MultiDictProxy[str],
         media: str,
     ) -> web.Response:
-        if parse_bool(q.get("sendInitialEvents"), "sendInitialEvents") is not None:
-            from fakekube.store.store import _forbidden
-
-            raise _forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list")
+        _, limit = _int_options(q)
         result = self.store.list(
             rt,
             namespace=ns,
@@ -188,8 +191,9 @@ class ResourceHandler:
             field_selector=q.get("fieldSelector"),
             resource_version=q.get("resourceVersion"),
             resource_version_match=q.get("resourceVersionMatch"),
-            limit=max(parse_int(q.get("limit"), "limit") or 0, 0),
+            limit=max(limit, 0),
             continue_token=q.get("continue"),
+            send_initial_events=parse_bool(q.get("sendInitialEvents")),
         )
         if wants_table(request.headers.get("Accept")):
             return respond(
@@ -215,22 +219,19 @@ class ResourceHandler:
         ns: str | None,
         q: MultiDictProxy[str],
     ) -> web.StreamResponse:
-        field_selector = q.get("fieldSelector") or ""
-        if info.name:
-            name_sel = f"metadata.name={info.name}"
-            field_selector = f"{field_selector},{name_sel}" if field_selector else name_sel
-        allow_bookmarks = bool(parse_bool(q.get("allowWatchBookmarks"), "allowWatchBookmarks"))
-        timeout = parse_int(q.get("timeoutSeconds"), "timeoutSeconds")
+        timeout, _ = _int_options(q)
+        allow_bookmarks = bool(parse_bool(q.get("allowWatchBookmarks")))
         error: StatusError | None = None
         try:
             watcher = self.store.watch(
                 rt,
                 namespace=ns,
+                name=info.name or None,
                 label_selector=q.get("labelSelector"),
-                field_selector=field_selector,
+                field_selector=q.get("fieldSelector"),
                 resource_version=q.get("resourceVersion"),
                 resource_version_match=q.get("resourceVersionMatch"),
-                send_initial_events=parse_bool(q.get("sendInitialEvents"), "sendInitialEvents"),
+                send_initial_events=parse_bool(q.get("sendInitialEvents")),
                 allow_bookmarks=allow_bookmarks,
             )
         except (Expired, Timeout) as err:
@@ -248,16 +249,20 @@ class ResourceHandler:
             return resp
         loop = asyncio.get_running_loop()
         start = loop.time()
-        if timeout is None or timeout <= 0:
+        if not timeout:
             timeout_s = self.config.min_request_timeout * (1 + random.random())
         else:
-            timeout_s = float(timeout)
+            timeout_s = max(float(timeout), 0.0)
         deadline = start + timeout_s
         interval = self.config.bookmark_interval
-        next_bookmark = start + interval if allow_bookmarks else math.inf
-        # One bookmark just before the deadline, as the cacher does, so a client resumes
-        # from a recent version even on a quiet resource.
-        final_bookmark = deadline - 1.0 if allow_bookmarks and timeout_s > 2.0 else math.inf
+
+        def bookmark_after(now: float) -> float:
+            # cacheWatcher.nextBookmarkTime: every interval, and 2 s before the deadline so
+            # a client resumes from a recent version even on a quiet resource.
+            at = min(now + interval, deadline - 2.0)
+            return at if allow_bookmarks and at > now else math.inf
+
+        next_bookmark = bookmark_after(start)
         gate = request.app[FAULTS].gate
         try:
             while True:
@@ -277,11 +282,9 @@ class ResourceHandler:
                 now = loop.time()
                 if now >= deadline:
                     break
-                if now >= next_bookmark or now >= final_bookmark:
+                if now >= next_bookmark:
                     watcher.bookmark(self.store.resource_version)
-                    if now >= final_bookmark:
-                        final_bookmark = math.inf
-                    next_bookmark = now + interval
+                    next_bookmark = bookmark_after(now)
                 frames = watcher.drain()
                 if frames:
                     with watcher.writing():
@@ -289,7 +292,7 @@ class ResourceHandler:
                     continue
                 if watcher.closed:
                     break
-                wake = min(deadline, next_bookmark, final_bookmark)
+                wake = min(deadline, next_bookmark)
                 await watcher.wait(max(0.0, wake - loop.time()))
         except ConnectionError:
             # The client went away mid-stream: routine for watches, not a server error.

@@ -10,8 +10,7 @@ registry (``k8s.io/apiserver/pkg/registry/generic/registry/store.go``) and etcd3
 
 from __future__ import annotations
 
-import base64
-import binascii
+import bisect
 import random
 import time
 import uuid
@@ -42,10 +41,18 @@ from fakekube.selectors import (
 )
 from fakekube.store.entry import ADDED, DELETED, MODIFIED, Entry, Event
 from fakekube.store.history import History, Snapshot
+from fakekube.store.list_options import (
+    UnknownServerError,
+    decode_continue,
+    encode_continue,
+    parse_resource_version,
+    validate,
+    watch_defaults,
+)
 from fakekube.validation import validate_metadata
 from fakekube.watch import Watcher
 
-__all__ = ["ListResult", "Store"]
+__all__ = ["ListResult", "Store", "decode_continue", "encode_continue"]
 
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apiserver/pkg/storage/names
 _SERVER_META = (
@@ -106,50 +113,6 @@ def _normalized(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
         if k not in out:
             out[k] = v
     return out
-
-
-def encode_continue(rv: int, start: str) -> str:
-    """k8s.io/apiserver/pkg/storage/continue.go: base64url(JSON{v, rv, start}), unpadded."""
-    raw = orjson.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start})
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def decode_continue(token: str) -> tuple[int, str]:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        data = orjson.loads(raw)
-    except (binascii.Error, ValueError, orjson.JSONDecodeError) as exc:
-        raise BadRequest(f"continue key is not valid: {exc}") from None
-    if not isinstance(data, dict) or data.get("v") != "meta.k8s.io/v1":
-        raise BadRequest(
-            "continue key is not valid: incorrect encoded start resourceVersion "
-            "(version meta.k8s.io/v1)"
-        )
-    rv, start = data.get("rv"), data.get("start")
-    if not isinstance(rv, int) or not isinstance(start, str):
-        raise BadRequest("continue key is not valid: rv and start are required")
-    if start.startswith("/") or ".." in start:
-        raise BadRequest("continue key is not valid: path traversal attempt")
-    return rv, start
-
-
-def _forbidden(field: str, message: str) -> Invalid:
-    cause = Cause("FieldValueForbidden", f"Forbidden: {message}", field)
-    return Invalid.fields("ListOptions", "meta.k8s.io", "", [cause])
-
-
-def _parse_rv(value: str | int | None) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        rv = int(value)
-    except ValueError:
-        raise BadRequest(f'invalid resource version "{value}"') from None
-    if rv < 0:
-        raise BadRequest(f'invalid resource version "{value}"')
-    return rv
 
 
 class Store:
@@ -640,88 +603,78 @@ class Store:
         resource_version_match: str | None = None,
         limit: int = 0,
         continue_token: str | None = None,
+        send_initial_events: bool | None = None,
     ) -> ListResult:
         """LIST with kube-apiserver's resourceVersion x resourceVersionMatch x paging rules.
 
+        Checks run in kube-apiserver's order: selector syntax (400), ListOptions (422),
+        field labels (400), then the continue token and the version against history.
         See ``pkg/storage/cacher/delegator/interface.go`` and ``etcd3/store.go``.
         """
         rt = self.resource(ref)
-        labels, fields = self._selectors(rt, label_selector, field_selector)
-        table = self._table(rt)
+        labels, fields = self._parse_selectors(label_selector, field_selector)
         match = resource_version_match or ""
         rv_text = "" if resource_version is None else str(resource_version)
-        if match and match not in ("Exact", "NotOlderThan"):
-            raise Invalid.fields(
-                "ListOptions",
-                "meta.k8s.io",
-                "",
-                [
-                    Cause(
-                        "FieldValueNotSupported",
-                        f'Unsupported value: "{match}": supported values: "Exact", "NotOlderThan"',
-                        "resourceVersionMatch",
-                    )
-                ],
-            )
+        validate(
+            watch=False,
+            resource_version=rv_text,
+            match=match,
+            continue_token=continue_token or "",
+            send_initial_events=send_initial_events,
+        )
+        self._check_fields(rt, fields)
+        table = self._table(rt)
+        ns = namespace if rt.namespaced and namespace else None
         if continue_token:
-            if match:
-                raise _forbidden(
-                    "resourceVersionMatch",
-                    "resourceVersionMatch is forbidden when continue is provided",
-                )
+            token_rv, start = decode_continue(continue_token)
             if rv_text and rv_text != "0":
                 raise BadRequest("specifying resource version is not allowed when using continue")
-            token_rv, start = decode_continue(continue_token)
-            if token_rv == -1:
+            if token_rv < 0:  # an expired token's replacement: continue at the latest
                 snap = table.history.snapshot(self._rv, table.objects, self._rv)
+            elif token_rv > self._rv:
+                raise self._too_large(token_rv)
+            elif not table.history.available(token_rv):
+                raise self._expired_continue(start)
             else:
-                if not table.history.available(token_rv) or token_rv > self._rv:
-                    raise self._expired_continue(start)
                 snap = table.history.snapshot(token_rv, table.objects, self._rv)
-            return self._page(rt, snap, namespace, labels, fields, limit, start)
-        if match and not rv_text:
-            raise _forbidden(
-                "resourceVersionMatch",
-                "resourceVersionMatch is forbidden unless resourceVersion is provided",
-            )
-        rv = _parse_rv(rv_text)
-        if match == "Exact" and rv == 0:
-            raise _forbidden(
-                "resourceVersionMatch",
-                'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
-            )
-        if rv is not None and rv > self._rv:
+            return self._page(rt, snap, ns, labels, fields, limit, start)
+        parsed = parse_resource_version(rv_text)
+        if isinstance(parsed, str):
+            raise BadRequest(f"invalid resource version: {parsed}")
+        rv = parsed
+        if rv > self._rv:
             raise self._too_large(rv)
-        exact = match == "Exact" or (not match and rv and limit > 0)
-        if rv == 0:
+        exact = match == "Exact" or (not match and rv > 0 and limit > 0)
+        if rv_text == "0":
             # "any version": served from the watch cache, which ignores limit.
             limit = 0
-        if exact and rv is not None and rv != self._rv:
+        if exact and rv != self._rv:
             if not table.history.available(rv):
-                raise Expired(
-                    f"The resourceVersion for the provided list is too old. "
-                    f"(requested {rv}, current {table.history.compacted_rv})"
-                )
+                raise Expired("The resourceVersion for the provided list is too old.")
             snap = table.history.snapshot(rv, table.objects, self._rv)
         elif limit > 0:
             snap = table.history.snapshot(self._rv, table.objects, self._rv)
         else:
             return self._full(rt, table, namespace, labels, fields)
-        return self._page(rt, snap, namespace, labels, fields, limit, "")
+        return self._page(rt, snap, ns, labels, fields, limit, "")
 
-    def _selectors(
-        self, rt: ResourceType, label: str | LabelSelector | None, field: str | FieldSelector | None
+    def _parse_selectors(
+        self, label: str | LabelSelector | None, field: str | FieldSelector | None
     ) -> tuple[LabelSelector, FieldSelector]:
         labels = label if isinstance(label, LabelSelector) else parse_label_selector(label or "")
         fields = field if isinstance(field, FieldSelector) else parse_field_selector(field or "")
-        for name in fields.fields():
-            if not rt.supports_field(name):
-                raise BadRequest(f"field label not supported: {name}")
         return labels, fields
 
+    def _check_fields(self, rt: ResourceType, fields: FieldSelector) -> None:
+        """The kind's field label conversion: the first unsupported label is a 400."""
+        for name in fields.fields():
+            if not rt.supports_field(name):
+                raise BadRequest(rt.field_refusal(name))
+
     def _too_large(self, rv: int) -> Timeout:
+        """storage.NewTooLargeResourceVersionError, as the watch cache answers it."""
         return Timeout(
-            f"Too large resource version: {rv}, current: {self._rv}",
+            f"Timeout: Too large resource version: {rv}, current: {self._rv}",
             causes=[Cause("ResourceVersionTooLarge", "Too large resource version")],
             retry_after_seconds=1,
         )
@@ -756,50 +709,37 @@ class Store:
         self,
         rt: ResourceType,
         snap: Snapshot,
-        namespace: str | None,
+        ns: str | None,
         labels: LabelSelector,
         fields: FieldSelector,
         limit: int,
         start: str,
     ) -> ListResult:
-        ns = namespace if rt.namespaced and namespace else None
+        """One page of ``snap`` from ``start`` (a key relative to the listed prefix).
+
+        Like the watch cache: ``remainingItemCount`` only without selectors, and a
+        continue token whenever keys remain, even if none of them match.
+        """
         probe = _Probe(ns, labels, fields)
         keys = snap.keys
-        lo, hi = 0, len(keys)
-        lower = start or (ns + "/" if ns else "")
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if keys[mid] < lower:
-                lo = mid + 1
-            else:
-                hi = mid
-        items: list[Entry] = []
-        token, remaining = "", None
         prefix = ns + "/" if ns else ""
+        lower = prefix + start if start else prefix
+        lo = bisect.bisect_left(keys, lower)
+        hi = bisect.bisect_left(keys, prefix[:-1] + "0") if prefix else len(keys)
+        items: list[Entry] = []
         i = lo
-        n = len(keys)
-        while i < n:
-            key = keys[i]
-            if prefix and not key.startswith(prefix):
-                n = i
-                break
-            entry = snap.entries[key]
+        while i < hi:
+            entry = snap.entries[keys[i]]
             i += 1
             if probe.matches(entry):
                 items.append(entry)
                 if limit and len(items) >= limit:
                     break
-        if limit and len(items) >= limit:
-            more = i < n and (not prefix or keys[i].startswith(prefix))
-            if more:
-                token = encode_continue(snap.rv, items[-1].key + "\x00")
-                if probe.all:
-                    end = n
-                    if prefix:
-                        end = i
-                        while end < len(keys) and keys[end].startswith(prefix):
-                            end += 1
-                    remaining = end - i
+        token, remaining = "", None
+        if limit and len(items) >= limit and i < hi:
+            token = encode_continue(snap.rv, items[-1].key[len(prefix) :] + "\x00")
+            if probe.all:
+                remaining = hi - i
         return ListResult(rt, snap.rv, items, token, remaining)
 
     # -- watch -----------------------------------------------------------------------
@@ -808,6 +748,7 @@ class Store:
         ref: ResourceRef,
         *,
         namespace: str | None = None,
+        name: str | None = None,
         label_selector: str | LabelSelector | None = None,
         field_selector: str | FieldSelector | None = None,
         resource_version: str | int | None = None,
@@ -818,32 +759,34 @@ class Store:
     ) -> Watcher:
         """Open a watch; its buffer already holds the replay or initial events.
 
-        Raises :class:`Expired` (too old) or :class:`Timeout` (too large): a server sends
-        those as an ERROR event on a 200 stream.
+        ``name`` is a watch on one object (``/watch/.../pods/NAME``). Raises
+        :class:`Expired` (too old) or :class:`Timeout` (too large, streaming lists only):
+        a server sends those as an ERROR event on a 200 stream. A plain watch from a
+        version the store has not reached waits for it, as the watch cache does.
         """
         rt = self.resource(ref)
-        labels, fields = self._selectors(rt, label_selector, field_selector)
+        labels, fields = self._parse_selectors(label_selector, field_selector)
+        rv_text = "" if resource_version is None else str(resource_version)
         match = resource_version_match or ""
-        if send_initial_events is not None:
-            if match != "NotOlderThan":
-                raise _forbidden(
-                    "resourceVersionMatch",
-                    "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
-                )
-            if not allow_bookmarks:
-                raise _forbidden(
-                    "allowWatchBookmarks",
-                    "sendInitialEvents requires setting allowWatchBookmarks to true",
-                )
-        elif match:
-            raise _forbidden(
-                "resourceVersionMatch",
-                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
-            )
-        rv = _parse_rv(resource_version)
+        validate(
+            watch=True,
+            resource_version=rv_text,
+            match=match,
+            continue_token="",
+            send_initial_events=send_initial_events,
+        )
+        match, send_initial_events = watch_defaults(rv_text, match, send_initial_events)
+        self._check_fields(rt, fields)
+        if name:
+            if fields.empty():
+                fields = parse_field_selector(f"metadata.name={_escape_field(name)}")
+            elif fields.requires_exact("metadata.name") != name:
+                raise BadRequest("fieldSelector metadata.name doesn't match requested name")
+        parsed = parse_resource_version(rv_text)
+        if isinstance(parsed, str):
+            raise UnknownServerError(parsed)
+        rv = parsed
         table = self._table(rt)
-        if rv is not None and rv > self._rv:
-            raise self._too_large(rv)
         watcher = Watcher(
             rt,
             namespace=namespace if rt.namespaced else None,
@@ -853,17 +796,22 @@ class Store:
             on_close=table.watchers.discard,
         )
         watcher.allow_bookmarks = allow_bookmarks
-        initial = send_initial_events if send_initial_events is not None else not rv
-        if initial:
+        watcher.send_initial_events = bool(send_initial_events)
+        if send_initial_events:
+            if rv > self._rv:
+                raise self._too_large(rv)
             for key in sorted(table.objects):
                 entry = table.objects[key]
                 if watcher.matches(entry):
                     watcher.offer_initial(entry)
             watcher.rv = self._rv
-            if send_initial_events:
+            if allow_bookmarks:
                 watcher.bookmark(self._rv, initial_events_end=True)
+        elif rv == 0:  # sendInitialEvents=false from "" or "0": from now on
+            watcher.rv = self._rv
+        elif rv > self._rv:
+            watcher.rv = watcher.floor = rv
         else:
-            assert rv is not None
             if not table.history.available(rv):
                 raise Expired(f"too old resource version: {rv} ({table.history.compacted_rv})")
             watcher.rv = rv
@@ -894,6 +842,11 @@ class Store:
         for rt in self.registry:
             self._table(rt).history.compact(target)
         return target
+
+
+def _escape_field(value: str) -> str:
+    """fields.EscapeValue."""
+    return value.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=")
 
 
 class _Probe:
