@@ -79,11 +79,20 @@ def format_requests(records: Iterable[RequestRecord], body_limit: int = 200) -> 
         query = "&".join(f"{k}={v}" for k, v in rec.query.items())
         line = f"{rec.status} {rec.method} {rec.path}" + (f"?{query}" if query else "")
         if rec.body:
-            text = rec.body[:body_limit].decode("utf-8", "replace")
-            more = "…" if len(rec.body) > body_limit else ""
-            line += f"  body={text}{more}"
+            line += f"  body={_printable(rec.body, rec.content_type, body_limit)}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def _printable(body: bytes, content_type: str, limit: int) -> str:
+    """JSON and YAML bodies as text (cut at ``limit``); protobuf and the like by size."""
+    try:
+        text = " ".join(body.decode("utf-8").split())
+    except UnicodeDecodeError:
+        text = ""
+    if not text.isprintable() or not text:
+        return f"<{len(body)} bytes {content_type or 'binary'}>"
+    return text[:limit] + ("…" if len(text) > limit else "")
 
 
 def _select(

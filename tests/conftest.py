@@ -1,8 +1,12 @@
-"""Shared fixtures: every test that needs a server gets its own FakeCluster."""
+"""Shared fixtures. Every test that needs a server gets the plugin's ``fake_cluster``
+(fakekube/pytest_plugin.py): a fresh server per test, faults undone at tear-down, the
+request log tail in the report of a failing test.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -12,14 +16,19 @@ from fakekube.api.state import ServerConfig
 
 
 @pytest.fixture
-async def cluster() -> AsyncIterator[FakeCluster]:
-    """A fresh server per test, with quick bookmarks so bookmark tests stay fast."""
-    async with FakeCluster(config=ServerConfig(bookmark_interval=0.3)) as c:
-        yield c
+def fake_cluster_options() -> dict[str, Any]:
+    """Quick bookmarks for the whole suite, so bookmark tests stay fast."""
+    return {"config": ServerConfig(bookmark_interval=0.3)}
 
 
 @pytest.fixture
-async def http(cluster: FakeCluster) -> AsyncIterator[aiohttp.ClientSession]:
+def cluster(fake_cluster: FakeCluster) -> FakeCluster:
+    """The suite's short name for ``fake_cluster``: the very same server."""
+    return fake_cluster
+
+
+@pytest.fixture
+async def http(fake_cluster: FakeCluster) -> AsyncIterator[aiohttp.ClientSession]:
     """A raw HTTP session on the cluster's URL, for exact status codes and bytes."""
-    async with aiohttp.ClientSession(base_url=cluster.url) as session:
+    async with aiohttp.ClientSession(base_url=fake_cluster.url) as session:
         yield session
