@@ -163,19 +163,26 @@ def _priority_class(obj: dict[str, Any], store: Store, keep_status: bool) -> Non
     obj.setdefault("preemptionPolicy", "PreemptLowerPriority")
 
 
+def _crd(obj: dict[str, Any], store: Store, keep_status: bool) -> None:
+    from fakekube import crds
+
+    crds.prepare(obj)
+
+
 _DEFAULTERS: dict[tuple[str, str], Defaulter] = {
     ("", "Pod"): _pod,
     ("", "Node"): _node,
     ("", "Namespace"): _namespace,
     ("", "Service"): _service,
     ("scheduling.k8s.io", "PriorityClass"): _priority_class,
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): _crd,
 }
 
 
 def on_create(rt: ResourceType, obj: dict[str, Any], store: Store, *, keep_status: bool) -> None:
     """Apply the kind's defaults and status reset to a new object in place."""
     key = (rt.group, rt.kind)
-    if key in _RESET_STATUS and not keep_status:
+    if (key in _RESET_STATUS or (rt.custom and rt.has_status)) and not keep_status:
         obj.pop("status", None)
     defaulter = _DEFAULTERS.get(key)
     if defaulter is not None:

@@ -183,6 +183,8 @@ class ResourceType:
     #: PUT on a missing object creates it (``AllowCreateOnUpdate`` in the kind's strategy).
     create_on_update: bool = False
     singular: str = ""
+    #: Served because a CustomResourceDefinition says so (``fakekube.crds``).
+    custom: bool = False
     field_labels: FieldLabels = DEFAULT_FIELD_LABELS
 
     @property
@@ -416,6 +418,17 @@ DEFAULT_RESOURCES: tuple[ResourceType, ...] = (
     _r("coordination.k8s.io", "v1", "Lease", "leases"),
     # scheduling.k8s.io/v1
     _r("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False, short=("pc",)),
+    # apiextensions.k8s.io/v1: creating one serves a new kind (fakekube.crds)
+    _r(
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        False,
+        short=("crd", "crds"),
+        sub=("status",),
+        categories=("api-extensions",),
+    ),
 )
 
 

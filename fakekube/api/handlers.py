@@ -400,6 +400,9 @@ class ResourceHandler:
         ptype = media_type(request.headers.get("Content-Type"))
         if ptype not in PATCH_TYPES:
             raise UnsupportedMediaType.media(PATCH_TYPES)
+        if rt.custom and ptype == patching.STRATEGIC_MERGE_PATCH:
+            # Custom resources have no patch strategy metadata: kube-apiserver refuses.
+            raise UnsupportedMediaType.media([t for t in PATCH_TYPES if t != ptype])
         raw = await read_body(request, self.config.max_body)
         dry = request.query.get("dryRun") == "All"
         patched = self.store.patch(

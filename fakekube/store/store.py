@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from fakekube import defaults, patch
+from fakekube import crds, defaults, patch
 from fakekube.errors import (
     AlreadyExists,
     BadRequest,
@@ -147,6 +147,7 @@ class Store:
         self._listeners: list[Callable[[Event], None]] = []
         for ns in namespaces:
             self.create("namespaces", {"metadata": {"name": ns}})
+        crds.serve(self)
 
     # -- bookkeeping -----------------------------------------------------------------
     @property
@@ -832,6 +833,19 @@ class Store:
         for w in watchers:
             w.close()
         return len(watchers)
+
+    def drop(self, rt: ResourceType) -> int:
+        """Delete every object of ``rt`` (a DELETED event each), end its watches and forget
+        it: what deleting a CustomResourceDefinition does to its custom objects."""
+        table = self._tables.pop((rt.group, rt.plural), None)
+        if table is None:
+            return 0
+        keys = sorted(table.objects)
+        for key in keys:
+            self._commit(table, key, None, DELETED, table.objects[key])
+        for watcher in list(table.watchers):
+            watcher.close()
+        return len(keys)
 
     def compact(self, rv: int | None = None) -> int:
         """Forget history at or below ``rv`` (default: everything so far), as etcd does.
