@@ -343,3 +343,47 @@ def test_each_event_is_serialized_once_for_all_watchers(store: Store) -> None:
     store.create("pods", pod("a"))
     frames = [w.drain()[0] for w in watchers]
     assert frames[0] is frames[1] is frames[2]
+
+
+def test_history_window_by_age_compacts_like_etcd() -> None:
+    now = [0.0]
+    store = Store(history_max_age=75.0, monotonic=lambda: now[0], namespaces=["default"])
+    before = str(store.resource_version)
+    store.create("pods", pod("p0"))
+    now[0] = 60.0
+    recent = store.create("pods", pod("p1"))["metadata"]["resourceVersion"]
+    store.create("pods", pod("p2"))
+    assert len(store.watch("pods", resource_version=before).drain()) == 3
+    now[0] = 100.0  # p0's event is older than 75 s now: a watch needing it is too old
+    with pytest.raises(Expired):
+        store.watch("pods", resource_version=before)
+    assert len(store.watch("pods", resource_version=recent).drain()) == 1
+
+
+def test_too_large_resource_version_message_is_the_watch_caches(store: Store) -> None:
+    ahead = store.resource_version + 10
+    with pytest.raises(Timeout) as err:
+        store.list("pods", resource_version=str(ahead), limit=5)
+    assert err.value.message == (
+        f"Timeout: Too large resource version: {ahead}, current: {store.resource_version}"
+    )
+    assert err.value.to_status()["details"]["retryAfterSeconds"] == 1
+
+
+def test_thousand_watchers_share_one_frame_per_event(store: Store) -> None:
+    rv = str(store.resource_version)
+    watchers = [store.watch("pods", resource_version=rv) for _ in range(1000)]
+    store.create("pods", pod("a"))
+    store.delete("pods", "a")
+    frames = [w.drain() for w in watchers]
+    assert all(len(f) == 2 for f in frames)
+    assert all(f[0] is frames[0][0] and f[1] is frames[0][1] for f in frames)
+
+
+def test_watch_from_a_future_version_skips_events_up_to_it(store: Store) -> None:
+    future = store.resource_version + 1
+    watcher = store.watch("pods", resource_version=str(future))
+    store.create("pods", pod("skipped"))
+    store.create("pods", pod("seen"))
+    (frame,) = watcher.drain()
+    assert b'"name":"seen"' in frame
