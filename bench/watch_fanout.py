@@ -1,11 +1,16 @@
 """Watch fan-out: events per second delivered to 1, 10 and 100 watchers (5 KB pods).
 
-    python bench/watch_fanout.py [--events 2000] [--watchers 1,10,100] [--json out.json]
+    python bench/watch_fanout.py [--events 2000] [--watchers 1,10,100]
+                                 [--json bench/results/watch_fanout.json]
+                                 [--baseline OLD.json] [--reference-kubeconfig KUBECONFIG]
 
 The server runs as ``fakekube serve`` in its own process, as a scheduler would see it;
-watchers are raw chunked-HTTP streams in this process that count newline-framed events
-without decoding them, so the client is not the bottleneck being measured. A reference
-column (real kube-apiserver) is printed when ``--reference-kubeconfig`` is given.
+16 concurrent POSTs create the pods and the watchers are raw chunked-HTTP streams in this
+process that count newline-framed events without decoding them. A rate is
+``events x watchers / seconds`` from the first POST to the last event read by the last
+watcher. The reference column is a real kube-apiserver (``--reference-kubeconfig``) or,
+lacking one, an earlier run of this script (``--baseline``); ratio = fakekube / reference.
+Results go to ``bench/results/watch_fanout.json``.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ import time
 from pathlib import Path
 
 import aiohttp
+import orjson
 import yaml
+
+RESULTS = Path(__file__).resolve().parent / "results" / "watch_fanout.json"
 
 
 def pod(i: int) -> dict:
@@ -30,7 +38,7 @@ def pod(i: int) -> dict:
         "metadata": {
             "name": f"bench-{i}",
             "labels": {"app": "bench"},
-            "annotations": {"pad": "x" * 4600},
+            "annotations": {"pad": "x" * 4050},
         },
         "spec": {"containers": [{"name": "c", "image": "registry.k8s.io/pause:3.10"}]},
     }
@@ -86,6 +94,15 @@ async def run(url: str, events: int, watchers: int) -> float:
         return events * watchers / elapsed
 
 
+def frame_size() -> int:
+    """Bytes of one watch event for a benchmark pod, as the server stores and sends it."""
+    from fakekube.store import Store
+
+    store = Store(namespaces=["default"])
+    created = store.create("pods", pod(0))
+    return len(orjson.dumps({"type": "ADDED", "object": created})) + 1
+
+
 def serve() -> tuple[subprocess.Popen[str], str]:
     tmp = Path(tempfile.mkdtemp())
     proc = subprocess.Popen(
@@ -117,8 +134,13 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=2000)
     ap.add_argument("--watchers", default="1,10,100")
     ap.add_argument("--reference-kubeconfig", help="a plain-http kube-apiserver to compare")
-    ap.add_argument("--json", help="also write results as JSON here")
+    ap.add_argument("--json", default=str(RESULTS), help="where to write the results")
+    ap.add_argument("--baseline", help="an earlier results JSON to compare against")
     args = ap.parse_args()
+    baseline = {}
+    if args.baseline:
+        for row in json.loads(Path(args.baseline).read_text()):
+            baseline[row["watchers"]] = row["fakekube_eps"]
     proc, url = serve()
     rows = []
     try:
@@ -127,12 +149,16 @@ def main() -> None:
             ref = None
             if args.reference_kubeconfig:
                 ref = asyncio.run(run(server_of(args.reference_kubeconfig), args.events, w))
+            else:
+                ref = baseline.get(w)
             rows.append(
                 {"watchers": w, "events": args.events, "fakekube_eps": fk, "reference_eps": ref}
             )
     finally:
         proc.terminate()
         proc.wait()
+    reference = "kube-apiserver" if args.reference_kubeconfig else "baseline"
+    print(f"event frame: {frame_size():,} bytes; reference: {reference}")
     print(
         f"{'watchers':>8} {'events':>7} {'fakekube ev/s':>14} {'reference ev/s':>15} {'ratio':>6}"
     )
@@ -141,8 +167,9 @@ def main() -> None:
         ref_text = f"{ref:,.0f}" if ref else "n/a"
         ratio = f"{fk / ref:.2f}" if ref else "n/a"
         print(f"{r['watchers']:>8} {r['events']:>7} {fk:>14,.0f} {ref_text:>15} {ratio:>6}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(rows, indent=2) + "\n")
 
 
 if __name__ == "__main__":
