@@ -17,6 +17,7 @@ Wider scopes share one server between tests by design; build such a fixture with
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -35,8 +36,12 @@ LOG_TAIL = 40
 try:  # strict mode needs pytest-asyncio's own decorator on async fixtures
     import pytest_asyncio
 
+    _LOOP_SCOPE = "loop_scope" in inspect.signature(pytest_asyncio.fixture).parameters
+
     def _async_fixture(scope: str, name: str | None = None) -> Callable[[Any], Any]:
-        return pytest_asyncio.fixture(scope=scope, loop_scope=scope, name=name)  # type: ignore[call-overload, no-any-return]
+        # The loop must live as long as the server (pytest-asyncio >= 0.24 says so).
+        extra = {"loop_scope": scope} if _LOOP_SCOPE else {}
+        return pytest_asyncio.fixture(scope=scope, name=name, **extra)  # type: ignore[call-overload, no-any-return]
 
 except ImportError:  # pragma: no cover - any other asyncio plugin (anyio, pytest-aiohttp)
 
