@@ -150,3 +150,15 @@ def test_kubectl_sees_seeded_nodes_and_creates_through_the_fixture(
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"a": "1"}}
     kubectl(fake_cluster_sync, "apply", "-f", "-", stdin=json.dumps(cm))
     assert fake_cluster_sync.store.get("configmaps", "cfg")["data"] == {"a": "1"}
+
+
+def test_unreachable_from_the_test_thread_refuses_then_serves_again(
+    fake_cluster_sync: FakeClusterSync,
+) -> None:
+    import urllib3
+
+    core = client.CoreV1Api(fake_cluster_sync.api_client())
+    with fake_cluster_sync.faults.unreachable(), pytest.raises(urllib3.exceptions.MaxRetryError):
+        core.list_node()
+    assert core.list_node().items == []
+    assert fake_cluster_sync.faults.active == []
