@@ -65,19 +65,16 @@ async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
     # Watches are open for minutes by design; only short requests count as "in flight".
     counted = info.verb != "watch"
     recorder.in_flight += counted
-    status = 500
     # The handler reads the body (size-checked) and leaves a copy here for the log.
     body: list[bytes] = []
     BODY_SINK.set(body)
-    try:
-        resp = await handler(request)
-        status = resp.status
-        return resp
-    except web.HTTPException as exc:
-        status = exc.status
-        raise
-    finally:
-        recorder.in_flight -= counted
+    done = False
+
+    def log(status: int) -> None:
+        nonlocal done
+        if done:
+            return
+        done = True
         recorder.add(
             RequestRecord(
                 method=request.method,
@@ -93,6 +90,31 @@ async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
                 body=b"".join(body),
             )
         )
+
+    if info.verb == "watch":
+        # A watch is logged when its headers go out, not when it ends minutes later (or is
+        # cut by shutdown, which would leave no status to log): a log read while a client
+        # still watches must show it, with the status the client saw.
+        request[_LOG_AT_PREPARE] = log
+    status = 500
+    try:
+        resp = await handler(request)
+        status = resp.status
+        return resp
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        recorder.in_flight -= counted
+        log(status)
+
+
+_LOG_AT_PREPARE: web.RequestKey[Callable[[int], None]] = web.RequestKey("fakekube_log_at_prepare")
+
+
+async def _log_prepared(request: web.Request, response: web.StreamResponse) -> None:
+    if (log := request.get(_LOG_AT_PREPARE)) is not None:
+        log(response.status)
 
 
 def parse_bool_safe(value: str | None) -> bool:
@@ -113,6 +135,7 @@ def make_app(store: Store | None = None, config: ServerConfig | None = None) -> 
     app[faults.FAULTS] = faults.FaultState()
     app[CONFIG] = config
     app[RECORDER] = Recorder(config.record_limit)
+    app.on_response_prepare.append(_log_prepared)
     resources = ResourceHandler(store, config)
 
     async def resource_route(request: web.Request) -> web.StreamResponse:
