@@ -218,8 +218,16 @@ class KubeScheduler:
         env.pop("KUBERNETES_SERVICE_HOST", None)
         env.pop("KUBERNETES_SERVICE_PORT", None)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        binary, *args = self.args()
+        # argv[0] "kube-scheduler", as a cluster runs it: client-go builds the User-Agent
+        # from it ("kube-scheduler/v1.35.4 ..."), and the endpoint manifests record that.
         self._proc = await asyncio.create_subprocess_exec(
-            *self.args(), stdout=self._log, stderr=asyncio.subprocess.STDOUT, env=env
+            "kube-scheduler",
+            *args,
+            executable=binary,
+            stdout=self._log,
+            stderr=asyncio.subprocess.STDOUT,
+            env=env,
         )
         return self
 

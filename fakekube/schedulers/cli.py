@@ -29,6 +29,8 @@ def main(cls: Any, argv: list[str] | None = None) -> int:
         cfg = client.Configuration()
         await config.load_kube_config(config_file=args.kubeconfig, client_configuration=cfg)
         async with client.ApiClient(cfg) as api:
+            # Named in the API server's logs (and conformance manifests) by what it is.
+            api.user_agent = f"fakekube-{cls.name}"
             kw: dict[str, Any] = {"scheduler_name": args.scheduler_name}
             if hasattr(args, "seed"):
                 kw["seed"] = args.seed
