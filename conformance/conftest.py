@@ -31,3 +31,13 @@ def reference() -> Iterator[ReferenceControlPlane]:
         pytest.fail(str(exc), pytrace=False)
     with plane:
         yield plane
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In update mode (``FAKEKUBE_UPDATE_MANIFESTS=1``), write the endpoint manifests the
+    scheduler tests grew, and docs/endpoints.md from them."""
+    from conformance.manifest import save_shared, update_mode
+
+    if update_mode():
+        for path in save_shared():
+            print(f"\nconformance: wrote {path}")
