@@ -103,7 +103,7 @@ async def test_all_pods_bound_within_node_resources_with_scheduled_events(
 async def test_profile_settings_reach_the_wire(env: Env, scenario: Scenario) -> None:
     """The default profile really is the default: protobuf bodies, events.k8s.io/v1,
     leader election through a Lease with ``?timeout=5s``, and on 1.35 streaming lists;
-    the simulation profile sends JSON and never touches a Lease."""
+    the simulation profile sends JSON, never touches a Lease and serves ``/metrics``."""
     scenario.node("a")
     scenario.pod("p")
     await scenario.bound("p")
@@ -131,6 +131,12 @@ async def test_profile_settings_reach_the_wire(env: Env, scenario: Scenario) -> 
         assert streaming and not [r for r in pods if r.verb == "list"]
     else:
         assert not streaming and [r for r in pods if r.verb == "list"]
+    ks = env.scheduler
+    assert isinstance(ks, KubeSchedulerUnderTest)
+    if default:  # /metrics needs authorization, which a bare kubeconfig does not give
+        assert (await ks.get("/metrics"))[0] == 403
+    else:
+        assert (await ks.metrics()).attempts >= 1
 
 
 # -- unschedulable, then schedulable ------------------------------------------------------
@@ -377,8 +383,10 @@ async def test_leader_election_standby_takes_over_when_leader_is_killed(version:
             scenario.pod("after")
             await scenario.bound("after")
             assert lease()["spec"]["leaseTransitions"] >= 1  # type: ignore[index]
+            # Renewals are PUTs with ?timeout=max(1s, renew deadline / 2)
+            # (client-go resourcelock.NewFromKubeconfig): 1.5s here, 5s by default.
             renewals = cluster.requests(resource="leases", method="PUT")
-            assert renewals and all(r.query == {"timeout": "5s"} for r in renewals)
+            assert renewals and all(r.query == {"timeout": "1.5s"} for r in renewals)
             assert second.split("_")[0] == first.split("_")[0]  # same host, new identity
             assert acquired(standby)
             env.verify()
