@@ -96,6 +96,7 @@ class Scenario:
         self.env = env
         self.name = name
         self.ns = name
+        self._undo: list[Callable[[], None]] = []
         self.store.create(
             "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
         )
@@ -166,7 +167,7 @@ class Scenario:
     def history(self) -> list[tuple[str, Obj]]:
         """From now on, every committed change to the scenario's pods as (event type, pod),
         in commit order: the states a poll would miss (a victim's last status before its
-        deletion) are all there. Stops recording when the environment stops."""
+        deletion) are all there, until :meth:`close`."""
         changes: list[tuple[str, Obj]] = []
 
         def on_event(ev: Any) -> None:
@@ -174,8 +175,13 @@ class Scenario:
             if rt.group == "" and rt.plural == "pods" and ev.entry.namespace == self.ns:
                 changes.append((ev.type, ev.entry.obj))
 
-        self.store.add_listener(on_event)
+        self._undo.append(self.store.add_listener(on_event))
         return changes
+
+    def close(self) -> None:
+        """Stop recording :meth:`history`; the scenario's objects stay for the scheduler."""
+        while self._undo:
+            self._undo.pop()()
 
     # -- reading it back -------------------------------------------------------------------
     def get(self, name: str) -> Obj | None:

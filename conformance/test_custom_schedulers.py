@@ -39,7 +39,9 @@ async def env(request: pytest.FixtureRequest) -> AsyncIterator[Env]:
 @pytest_asyncio.fixture(loop_scope="module")
 async def scenario(env: Env, request: pytest.FixtureRequest) -> AsyncIterator[Scenario]:
     name = request.node.originalname.removeprefix("test_").replace("_", "-")[:40]
-    yield env.scenario(name.strip("-"))
+    scenario = env.scenario(name.strip("-"))
+    yield scenario
+    scenario.close()
     env.verify()
 
 
