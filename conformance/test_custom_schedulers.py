@@ -47,13 +47,13 @@ async def scenario(env: Env, request: pytest.FixtureRequest) -> AsyncIterator[Sc
 
 @pytest.mark.parametrize("env", ALL, indirect=True)
 async def test_all_pods_bound_within_node_resources(env: Env, scenario: Scenario) -> None:
-    for n in ("a", "b", "c", "d"):
-        scenario.node(n, cpu="2", memory="4Gi")
-    pods = [scenario.pod(f"p{i}", cpu="1", memory="1Gi") for i in range(8)]
+    nodes = [scenario.node(f"n{i}", cpu="4", memory="8Gi") for i in range(10)]
+    pods = [scenario.pod(f"p{i}", cpu="1", memory="1Gi") for i in range(40)]
 
     placements = await scenario.bound(*pods)
 
-    assert collections.Counter(placements.values()) == {"a": 2, "b": 2, "c": 2, "d": 2}
+    per_node = collections.Counter(f"{scenario.name}-{n}" for n in placements.values())
+    assert per_node == dict.fromkeys(nodes, 4)
     if SPECS[env.scheduler.scheduler].posts_events:
         events = await scenario.wait(
             lambda: len(evs := scenario.events("Scheduled")) == len(pods) and evs,

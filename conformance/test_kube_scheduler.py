@@ -77,14 +77,14 @@ def priority_classes(env: Env) -> None:
 async def test_all_pods_bound_within_node_resources_with_scheduled_events(
     env: Env, scenario: Scenario
 ) -> None:
-    for n in ("a", "b", "c", "d"):
-        scenario.node(n, cpu="2", memory="4Gi")
-    pods = [scenario.pod(f"p{i}", cpu="1", memory="1Gi") for i in range(8)]
+    nodes = [scenario.node(f"n{i}", cpu="4", memory="8Gi") for i in range(10)]
+    pods = [scenario.pod(f"p{i}", cpu="1", memory="1Gi") for i in range(40)]
 
     placements = await scenario.bound(*pods)
 
-    # 8 one-cpu pods on 4 two-cpu nodes: a correct scheduler can only fill each node twice.
-    assert collections.Counter(placements.values()) == {"a": 2, "b": 2, "c": 2, "d": 2}
+    # 40 one-cpu pods on 10 four-cpu nodes: a correct scheduler can only fill every node.
+    per_node = collections.Counter(f"{scenario.name}-{n}" for n in placements.values())
+    assert per_node == dict.fromkeys(nodes, 4)
     for pod in pods:
         cond = scenario.condition(pod, "PodScheduled")
         assert cond is not None and cond["status"] == "True"
