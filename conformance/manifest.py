@@ -11,6 +11,8 @@ An endpoint is a method, a path template (names abstracted), the query parameter
 the request content type, the client's user agent (platform dropped) and the scheduler
 profile that made the call. Manifests only grow when asked (``FAKEKUBE_UPDATE_MANIFESTS=1``
 or ``python -m conformance.manifest --update``), and docs/endpoints.md is rendered from them.
+Growing is a union, so an endpoint used only now and then (a relist, an event series) is
+never lost; to drop what a scheduler stopped using, delete its file and update.
 
     python -m conformance.manifest --update   # run the conformance tests, merge, render
     python -m conformance.manifest --render   # rewrite docs/endpoints.md from the manifests
