@@ -110,7 +110,10 @@ class Watcher:
         self._push(frame)
 
     def bookmark(self, rv: int | None = None, *, initial_events_end: bool = False) -> None:
-        """Queue a BOOKMARK at ``rv`` (default: everything offered so far)."""
+        """Queue a BOOKMARK at ``rv`` (default: everything offered so far); none below the
+        version a watch from the future waits for, so a client never moves back."""
+        if rv is not None and rv < self.floor:
+            return
         obj = bookmark_object(
             self.rt, self.rv if rv is None else rv, initial_events_end=initial_events_end
         )

@@ -1,0 +1,33 @@
+"""The watch fan-out (fakekube/watch.py): filtering, floors, bounded buffers."""
+
+from __future__ import annotations
+
+from fakekube.store import Store
+
+
+def pod(name: str) -> dict:
+    return {"metadata": {"name": name}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+
+
+def test_watch_from_the_future_never_bookmarks_below_its_start() -> None:
+    store = Store(namespaces=["default"])
+    future = store.resource_version + 2
+    watcher = store.watch("pods", resource_version=str(future), allow_bookmarks=True)
+    watcher.bookmark(store.resource_version)  # a client would move back: dropped
+    assert watcher.drain() == []
+    store.create("pods", pod("a"))
+    store.create("pods", pod("b"))
+    store.create("pods", pod("c"))
+    watcher.bookmark(store.resource_version)
+    frames = watcher.drain()
+    assert len(frames) == 2 and b'"name":"c"' in frames[0]
+    assert frames[1].startswith(b'{"type":"BOOKMARK"')
+
+
+def test_slow_watcher_overflow_clears_its_buffer_and_closes() -> None:
+    store = Store(namespaces=["default"])
+    watcher = store.watch("pods", resource_version=str(store.resource_version), max_backlog=2)
+    for name in ("a", "b", "c"):
+        store.create("pods", pod(name))
+    assert watcher.overflowed and watcher.closed and watcher.pending == 0
+    assert watcher not in store.watchers()
