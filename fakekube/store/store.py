@@ -145,6 +145,9 @@ class Store:
         self._rv = 0
         self._tables: dict[tuple[str, str], _Table] = {}
         self._listeners: list[Callable[[Event], None]] = []
+        #: The highest forced compaction: a resource first touched later has no event
+        #: before its creation, so its history is complete from here, not from now.
+        self._compacted = 0
         for ns in namespaces:
             self.create("namespaces", {"metadata": {"name": ns}})
         crds.serve(self)
@@ -172,7 +175,7 @@ class Store:
                 monotonic=self.monotonic,
             )
             table = _Table(rt, history)
-            history.compacted_rv = self._rv if self._rv else 0
+            history.compacted_rv = self._compacted
             self._tables[(rt.group, rt.plural)] = table
         return table
 
@@ -853,6 +856,7 @@ class Store:
         Watches and continue tokens from before it then get 410 Expired.
         """
         target = self._rv if rv is None else min(rv, self._rv)
+        self._compacted = max(self._compacted, target)
         for rt in self.registry:
             self._table(rt).history.compact(target)
         return target
