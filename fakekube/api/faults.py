@@ -113,7 +113,7 @@ class _Rule:
 @dataclass
 class _Respond:
     rule: _Rule
-    error: StatusError
+    error: Callable[[], StatusError]
     remaining: int | None
     handle: FaultHandle
 
@@ -196,7 +196,7 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
                     if rule.remaining <= 0:
                         state.responds.remove(rule)
                         rule.handle.active = False
-                raise rule.error
+                raise rule.error()
     return await handler(request)
 
 
@@ -289,8 +289,11 @@ class Faults:
         """
         if times is not None and times < 1:
             raise ValueError("times must be at least 1 (or None for every request)")
-        error = injected_error(status, message, retry_after)
+        injected_error(status, message, retry_after)  # refuse nonsense now, not per request
         rule = _Rule(verb, resource)
+
+        def error() -> StatusError:
+            return injected_error(status, message, retry_after)
 
         def add() -> FaultHandle:
             entry: _Respond | None = None
