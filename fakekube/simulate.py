@@ -124,6 +124,7 @@ async def run_simulation(
                 probe,
                 settle=config.settle,
                 timeout=config.step_timeout,
+                alive=getattr(runner, "check_alive", None),
             )
             translator = Translator(
                 scheduler_name=runner.scheduler_name,
@@ -211,8 +212,18 @@ class CommandRunner:
     async def start(self, cluster: FakeCluster) -> IdleProbe | None:
         env = {**os.environ, "KUBECONFIG": str(cluster.kubeconfig)}
         args = shlex.split(self.cmd.replace("{kubeconfig}", str(cluster.kubeconfig)))
-        self._proc = await asyncio.create_subprocess_exec(*args, env=env)
+        try:
+            self._proc = await asyncio.create_subprocess_exec(*args, env=env)
+        except OSError as exc:
+            raise SimulationError(f"cannot start scheduler command {self.cmd!r}: {exc}") from None
         return None
+
+    def check_alive(self) -> None:
+        """A scheduler that exits mid-run can never bind again: stop the run and say so."""
+        if self._proc is not None and self._proc.returncode is not None:
+            raise SchedulerStuck(
+                f"scheduler command {self.cmd!r} exited with code {self._proc.returncode}"
+            )
 
     async def stop(self) -> None:
         if self._proc is not None and self._proc.returncode is None:

@@ -72,31 +72,44 @@ class Quiescence:
     def _flushed(self) -> bool:
         return all(w.pending == 0 for w in self.store.watchers())
 
-    def _barrier(self, rv: int) -> None:
+    def _barrier(self, rv: int, sent: set[int]) -> bool:
+        """Bookmark at ``rv`` every watch not yet bookmarked there; True if any was.
+
+        Watches opened since the last call count too: a reflector that re-watches
+        mid-step would otherwise only learn it is caught up at the next periodic
+        bookmark, a minute of wall time later.
+        """
+        queued = False
         for w in self.store.watchers():
-            if w.allow_bookmarks and not w.closed:
+            if w.allow_bookmarks and not w.closed and id(w) not in sent:
                 w.bookmark(rv)
+                sent.add(id(w))
+                queued = True
+        return queued
 
     async def wait(self) -> None:
         """Return once the scheduler is idle; raise :class:`SchedulerStuck` on timeout."""
         self.steps += 1
+        self.alive()
         if self.probe is None:
             await self._settle()
             return
         deadline = time.monotonic() + self.timeout
         barrier = -1
+        sent: set[int] = set()  # watches bookmarked at `barrier`
         stable = 0
         reason = "watch events not yet flushed"
         while True:
             rv = self.store.resource_version
-            if not self._flushed():
+            if barrier != rv:
+                barrier, stable = rv, 0
+                sent.clear()
+            if self._barrier(rv, sent):
+                stable, reason = 0, "barrier bookmarks not yet flushed"
+            elif not self._flushed():
                 stable, reason = 0, "watch events not yet flushed"
             elif self.recorder.in_flight:
                 stable, reason = 0, f"{self.recorder.in_flight} API request(s) in flight"
-            elif barrier != rv:
-                self._barrier(rv)
-                barrier, stable = rv, 0
-                continue
             elif not await self.probe.idle(rv):
                 stable, reason = 0, "the scheduler reports work in progress"
             elif self.store.resource_version == rv and not self.recorder.in_flight:
@@ -128,6 +141,7 @@ class Quiescence:
                 ):
                     break
             else:
+                self.alive()
                 return
             self.alive()
             if time.monotonic() > deadline:
