@@ -20,11 +20,25 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 KIT39 = EXAMPLES / "workloads" / "kit39.json"
 CLUSTER16 = EXAMPLES / "platforms" / "cluster16.xml"
 # Batsim 4's jobs.csv columns, in its order (evalys reads them by name).
-BATSIM_JOBS_COLUMNS = (
-    "job_id,workload_name,profile,submission_time,requested_number_of_resources,"
-    "requested_time,success,final_state,starting_time,execution_time,finish_time,"
-    "waiting_time,turnaround_time,stretch,allocated_resources,consumed_energy,metadata"
-).split(",")
+BATSIM_JOBS_COLUMNS = [
+    "job_id",
+    "workload_name",
+    "profile",
+    "submission_time",
+    "requested_number_of_resources",
+    "requested_time",
+    "success",
+    "final_state",
+    "starting_time",
+    "execution_time",
+    "finish_time",
+    "waiting_time",
+    "turnaround_time",
+    "stretch",
+    "allocated_resources",
+    "consumed_energy",
+    "metadata",
+]
 
 
 def config(out: Path, **kw: object) -> SimulationConfig:
