@@ -51,6 +51,11 @@ class DelayingQueue(Queue[T]):
         """Items scheduled for later."""
         return len(self._ready_at)
 
+    @property
+    def idle(self) -> bool:
+        """Nothing queued, nothing being processed, nothing scheduled for later."""
+        return super().idle and not self._ready_at
+
     def shut_down(self) -> None:
         super().shut_down()
         if self._loop_task is not None:

@@ -69,7 +69,7 @@ class Queue(Generic[T]):
         if item in self._dirty:
             self._queue.append(item)
             self._wake_one()
-        elif not self._processing and not self._queue:
+        if not self._processing:
             for fut in self._drained:
                 if not fut.done():
                     fut.set_result(None)
@@ -84,9 +84,13 @@ class Queue(Generic[T]):
                 fut.set_result(None)
 
     async def shut_down_with_drain(self) -> None:
-        """Shut down and wait until every item handed out has been marked done."""
+        """Shut down, then wait until every item handed out to a worker is marked done.
+
+        Items still queued are not waited for (workers may keep draining them), exactly as
+        client-go's ``ShutDownWithDrain``.
+        """
         self.shut_down()
-        while self._processing or self._queue:
+        while self._processing:
             fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._drained.append(fut)
             await fut
