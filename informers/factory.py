@@ -1,49 +1,73 @@
-"""SharedInformerFactory: one informer per resource, shared by every controller in a process
-(client-go ``informers/factory.go``).
+"""SharedInformerFactory: one informer per resource and option set, shared by every
+controller in a process (client-go ``informers/factory.go``).
 
 It also answers the question a simulation must ask before advancing time: *is this
-process idle?* :meth:`SharedInformerFactory.quiescent` is true when every informer has
-seen the server up to a given resourceVersion (the quiescence gate sends a BOOKMARK at
-that version) and has nothing queued or being handled.
+process idle?* :meth:`SharedInformerFactory.quiescent` is true when every started
+informer has put every event it received into its cache and delivered it to every
+handler, every work queue the factory tracks is empty with no item in progress, and
+(given a resourceVersion) every informer has read the server up to it. The Batsim sync
+sends a BOOKMARK at the step's version, so this proves a Python scheduler has seen the
+whole step and finished reacting to it, without waiting on a clock.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from informers.clock import Clock
 from informers.listers import Lister
-from informers.listwatch import _KNOWN, ListWatch
+from informers.listwatch import ListWatch
+from informers.models import ModelDecoder
+from informers.resources import Resource, resolve
 from informers.shared_informer import SharedIndexInformer
+from informers.store import IndexFunc
 
 __all__ = ["SharedInformerFactory"]
 
-_KINDS = {
-    "pods": "Pod",
-    "nodes": "Node",
-    "namespaces": "Namespace",
-    "services": "Service",
-    "configmaps": "ConfigMap",
-    "secrets": "Secret",
-    "persistentvolumes": "PersistentVolume",
-    "persistentvolumeclaims": "PersistentVolumeClaim",
-    "deployments": "Deployment",
-    "replicasets": "ReplicaSet",
-    "statefulsets": "StatefulSet",
-    "daemonsets": "DaemonSet",
-    "jobs": "Job",
-    "poddisruptionbudgets": "PodDisruptionBudget",
-    "leases": "Lease",
-    "priorityclasses": "PriorityClass",
-    "storageclasses": "StorageClass",
-    "csinodes": "CSINode",
-    "csidrivers": "CSIDriver",
-}
+log = logging.getLogger(__name__)
+
+
+class _Idle(Protocol):
+    @property
+    def idle(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class _Key:
+    resource: Resource
+    namespace: str
+    label_selector: str
+    field_selector: str
+    models: bool
+
+    def name(self) -> str:
+        """``pods``, or ``pods?namespace=a&labelSelector=b`` when options are set."""
+        opts = [
+            f"{k}={v}"
+            for k, v in (
+                ("namespace", self.namespace),
+                ("labelSelector", self.label_selector),
+                ("fieldSelector", self.field_selector),
+            )
+            if v
+        ]
+        base = self.resource.plural
+        if self.resource.group:
+            base += "." + self.resource.group
+        if self.models:
+            base += "[models]"
+        return base + ("?" + "&".join(opts) if opts else "")
 
 
 class SharedInformerFactory:
-    """``factory.informer("pods")`` twice returns the same informer."""
+    """``factory.informer("pods")`` twice returns the same informer.
+
+    ``namespace`` limits every informer to one namespace (``None``: all); ``models=True``
+    makes informers cache kubernetes-asyncio models instead of dicts.
+    """
 
     def __init__(
         self,
@@ -52,86 +76,117 @@ class SharedInformerFactory:
         namespace: str | None = None,
         resync_period: float = 0.0,
         use_watch_list: bool = False,
+        inactivity_timeout: float | None = 180.0,
+        models: bool = False,
         clock: Clock | None = None,
     ) -> None:
         self.api_client = api_client
-        self.namespace = namespace
+        self.namespace = namespace or ""
         self.resync_period = resync_period
         self.use_watch_list = use_watch_list
+        self.inactivity_timeout = inactivity_timeout
+        self.models = models
         self.clock = clock
-        self._informers: dict[tuple[str, str, str, str], SharedIndexInformer] = {}
-        self._started: set[tuple[str, str, str, str]] = set()
-        #: Requests of this process's own that are in flight (writes a controller makes).
-        self.in_flight = 0
+        self._informers: dict[_Key, SharedIndexInformer] = {}
+        self._started: set[_Key] = set()
+        self._queues: list[_Idle] = []
+        self._shutdown = False
 
     def informer(
         self,
-        resource: str,
+        resource: str | Resource,
         *,
-        group: str | None = None,
-        version: str | None = None,
-        kind: str | None = None,
+        namespace: str | None = None,
         label_selector: str = "",
         field_selector: str = "",
+        models: bool | None = None,
+        indexers: dict[str, IndexFunc] | None = None,
     ) -> SharedIndexInformer:
-        key = (resource, group or "", label_selector, field_selector)
+        """The informer for ``resource`` with these options, created on first use.
+
+        ``namespace=None`` takes the factory's; ``""`` means all namespaces.
+        """
+        res = resolve(resource)
+        key = _Key(
+            res,
+            (self.namespace if namespace is None else namespace) if res.namespaced else "",
+            label_selector,
+            field_selector,
+            self.models if models is None else models,
+        )
         inf = self._informers.get(key)
         if inf is None:
             lw = ListWatch(
                 self.api_client,
-                resource,
-                namespace=self.namespace,
+                res,
+                namespace=key.namespace or None,
                 label_selector=label_selector,
                 field_selector=field_selector,
-                group=group,
-                version=version,
             )
-            g, v = lw.group or "", lw.version or "v1"
             inf = SharedIndexInformer(
                 lw,
-                kind=kind or _KINDS.get(resource, ""),
-                api_version=f"{g}/{v}" if g else v,
+                kind=res.kind,
+                api_version=res.api_version,
                 resync_period=self.resync_period,
+                indexers=indexers,
                 use_watch_list=self.use_watch_list,
+                inactivity_timeout=self.inactivity_timeout,
+                decoder=ModelDecoder(self.api_client, res.model_name) if key.models else None,
                 clock=self.clock,
-                name=resource,
+                name=key.name(),
             )
             self._informers[key] = inf
+        elif indexers:
+            inf.add_indexers(indexers)
         return inf
 
-    def lister(self, resource: str, **kw: Any) -> Lister:
-        namespaced = _KNOWN.get(resource, ("", "", True))[2]
-        return Lister(self.informer(resource, **kw).indexer, resource, namespaced)
+    def lister(self, resource: str | Resource, **options: Any) -> Lister[Any]:
+        """A lister over ``informer(resource, **options)``'s cache."""
+        inf = self.informer(resource, **options)
+        return Lister(inf.indexer, resolve(resource))
+
+    def track(self, queue: Any) -> Any:
+        """Count ``queue`` (anything with an ``idle`` property) in :meth:`quiescent`."""
+        self._queues.append(queue)
+        return queue
+
+    @property
+    def informers(self) -> dict[str, SharedIndexInformer]:
+        return {k.name(): inf for k, inf in self._informers.items()}
 
     async def start(self) -> None:
-        """Start every informer not yet started (idempotent, non-blocking)."""
+        """Start every informer not started yet; idempotent and returns at once."""
+        if self._shutdown:
+            log.warning("start() after shutdown() is ignored")
+            return
         for key, inf in self._informers.items():
             if key not in self._started:
                 self._started.add(key)
                 await inf.start()
 
     async def wait_for_cache_sync(self, timeout: float | None = None) -> dict[str, bool]:
-        started = [(k, self._informers[k]) for k in self._started]
+        """Wait for every started informer; a bool per informer (False: timed out)."""
+        started = [(k, self._informers[k]) for k in self._informers if k in self._started]
         results = await asyncio.gather(*(inf.wait_for_sync(timeout) for _, inf in started))
-        return {
-            k[0] + (f"[{k[2]}|{k[3]}]" if k[2] or k[3] else ""): ok
-            for (k, _), ok in zip(started, results, strict=True)
-        }
+        return {k.name(): ok for (k, _), ok in zip(started, results, strict=True)}
 
-    def quiescent(self, resource_version: int | None = None) -> bool:
-        """Idle: every informer synced, caught up to ``resource_version``, nothing queued."""
-        if self.in_flight:
+    def quiescent(self, resource_version: int | str | None = None) -> bool:
+        """Idle: every event received is delivered, every tracked queue empty, and (if
+        given) every informer has read the server up to ``resource_version``."""
+        if not all(q.idle for q in self._queues):
             return False
+        barrier = int(resource_version) if resource_version not in (None, "") else None
         for key in self._started:
             inf = self._informers[key]
             if not inf.has_synced() or not inf.quiescent():
                 return False
-            if resource_version is not None:
+            if barrier is not None:
                 rv = inf.last_sync_resource_version
-                if not rv or int(rv) < resource_version:
+                if not rv.isdigit() or int(rv) < barrier:
                     return False
         return True
 
     async def shutdown(self) -> None:
+        """Stop every informer and wait for them; idempotent."""
+        self._shutdown = True
         await asyncio.gather(*(self._informers[k].stop() for k in self._started))
-        self._started.clear()

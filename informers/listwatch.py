@@ -1,114 +1,118 @@
-"""List and watch one resource through kubernetes-asyncio (client-go ``listwatch.go``).
+"""List and watch one collection through kubernetes-asyncio (client-go ``listwatch.go``).
 
-This is the only informers module that imports kubernetes-asyncio. It uses the client's
-``ApiClient.call_api`` with ``_preload_content=False``, so configuration, TLS and auth come
-from the user's client while bodies stay raw bytes decoded once with orjson (no model
-deserialization per event). Everything else talks to the :class:`ListerWatcher` protocol,
-which tests replace with a fake source.
+This is the only informers module that touches the network. It goes through the user's
+``ApiClient.call_api`` with ``_preload_content=False``, so configuration, kubeconfig
+loading, TLS and auth (token refresh included) are kubernetes-asyncio's, while bodies
+stay raw bytes decoded once with orjson: no model deserialization per event, which is
+where kubernetes-asyncio's own ``Watch`` spends most of its time.
+
+A watch is read in whole chunks: every complete line already received is decoded and
+handed over as one batch, so the reflector and the informer pay one task switch per
+burst rather than one per event. aiohttp and kubernetes-asyncio exceptions are mapped to
+:mod:`informers.errors` here and nowhere else.
+
+Everything else talks to the :class:`ListerWatcher` protocol, which tests replace with
+:class:`informers.testing.FakeListerWatcher`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
+import aiohttp
 import orjson
 
-__all__ = [
-    "ApiError",
-    "ListWatch",
-    "ListerWatcher",
-    "WatchStream",
-    "is_expired",
-    "is_too_large_resource_version",
-    "is_too_many_requests",
-]
+from informers.errors import ApiError, ConnectionRefused, TransportError
+from informers.resources import Resource, resolve
+
+__all__ = ["ListWatch", "ListerWatcher", "WatchStream"]
 
 Obj = dict[str, Any]
 
-#: Where the common resources live: plural → (group, version, namespaced).
-_KNOWN: dict[str, tuple[str, str, bool]] = {
-    "pods": ("", "v1", True),
-    "nodes": ("", "v1", False),
-    "namespaces": ("", "v1", False),
-    "services": ("", "v1", True),
-    "endpoints": ("", "v1", True),
-    "configmaps": ("", "v1", True),
-    "secrets": ("", "v1", True),
-    "events": ("", "v1", True),
-    "persistentvolumes": ("", "v1", False),
-    "persistentvolumeclaims": ("", "v1", True),
-    "replicationcontrollers": ("", "v1", True),
-    "serviceaccounts": ("", "v1", True),
-    "deployments": ("apps", "v1", True),
-    "replicasets": ("apps", "v1", True),
-    "statefulsets": ("apps", "v1", True),
-    "daemonsets": ("apps", "v1", True),
-    "jobs": ("batch", "v1", True),
-    "poddisruptionbudgets": ("policy", "v1", True),
-    "leases": ("coordination.k8s.io", "v1", True),
-    "priorityclasses": ("scheduling.k8s.io", "v1", False),
-    "storageclasses": ("storage.k8s.io", "v1", False),
-    "csinodes": ("storage.k8s.io", "v1", False),
-    "csidrivers": ("storage.k8s.io", "v1", False),
-    "volumeattachments": ("storage.k8s.io", "v1", False),
-}
-
-
-class ApiError(Exception):
-    """A non-2xx answer, with the server's ``Status`` object when it sent one."""
-
-    def __init__(self, code: int, status: Obj | None = None) -> None:
-        self.code = code
-        self.status = status or {}
-        self.reason = str(self.status.get("reason", ""))
-        super().__init__(f"{code} {self.reason}: {self.status.get('message', '')}".strip())
-
-
-def is_expired(err: BaseException) -> bool:
-    """410 Expired/Gone: the requested resourceVersion is out of the server's history."""
-    return isinstance(err, ApiError) and (err.code == 410 or err.reason in ("Expired", "Gone"))
-
-
-def is_too_large_resource_version(err: BaseException) -> bool:
-    if not isinstance(err, ApiError) or err.code != 504:
-        return False
-    causes = (err.status.get("details") or {}).get("causes") or []
-    return any(c.get("reason") == "ResourceVersionTooLarge" for c in causes)
-
-
-def is_too_many_requests(err: BaseException) -> bool:
-    return isinstance(err, ApiError) and err.code == 429
+#: Seconds a LIST may take before it counts as failed.
+LIST_TIMEOUT = 60.0
+#: Grace on top of a watch's ``timeoutSeconds`` before the client gives up on it: a
+#: backstop only, the reflector's inactivity watchdog acts long before.
+WATCH_GRACE = 60.0
 
 
 class WatchStream(Protocol):
-    """An open watch: async-iterate decoded events, ``close()`` to stop early."""
+    """An open watch: async-iterate batches of decoded events, ``close()`` to stop early."""
 
-    def __aiter__(self) -> AsyncIterator[Obj]: ...
+    def __aiter__(self) -> AsyncIterator[list[Obj]]: ...
 
     async def close(self) -> None: ...
 
 
 class ListerWatcher(Protocol):
+    """List one page, or open a watch, with the query parameters the reflector chose."""
+
     async def list(self, **params: str) -> Obj: ...
 
     async def watch(self, **params: str) -> WatchStream: ...
 
 
-class _HttpWatch:
-    def __init__(self, response: Any) -> None:
-        self._resp = response
+@contextmanager
+def _transport_errors(what: str) -> Iterator[None]:
+    """Turn aiohttp's exceptions into :class:`TransportError` (refused: ConnectionRefused)."""
+    try:
+        yield
+    except aiohttp.ClientConnectorError as exc:
+        if isinstance(exc.os_error, ConnectionRefusedError):
+            raise ConnectionRefused(f"{what}: connection refused ({exc})") from exc
+        raise TransportError(f"{what}: {exc}") from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise TransportError(f"{what}: {exc}") from exc
+    except TimeoutError as exc:
+        raise TransportError(f"{what}: timed out") from exc
 
-    async def __aiter__(self) -> AsyncIterator[Obj]:
+
+def _decode_error(line: bytes, exc: Exception) -> ApiError:
+    # client-go turns an undecodable event into an ERROR event with an InternalError.
+    message = f"unable to decode an event from the watch stream: {exc}: {line[:120]!r}"
+    return ApiError(500, {"reason": "InternalError", "code": 500, "message": message})
+
+
+class _HttpWatch:
+    """One watch response, read as newline-framed JSON in batches."""
+
+    def __init__(self, response: Any, what: str) -> None:
+        self._resp = response
+        self._what = what
+
+    async def __aiter__(self) -> AsyncIterator[list[Obj]]:
+        content = self._resp.content
+        loads = orjson.loads
+        pending = b""
         try:
             while True:
-                line = await self._resp.content.readline()
-                if not line:
-                    return
-                line = line.strip()
-                if line:
-                    yield orjson.loads(line)
+                with _transport_errors(self._what):
+                    chunk = await content.readany()
+                if not chunk:
+                    break
+                more = content.read_nowait(-1)  # everything else already received
+                if more:
+                    chunk += more
+                if pending:
+                    chunk = pending + chunk
+                lines = chunk.split(b"\n")
+                pending = lines.pop()
+                batch: list[Obj] = []
+                for line in lines:
+                    if line:
+                        try:
+                            batch.append(loads(line))
+                        except orjson.JSONDecodeError as exc:
+                            raise _decode_error(line, exc) from None
+                if batch:
+                    yield batch
+            if pending.strip():
+                try:
+                    yield [loads(pending)]
+                except orjson.JSONDecodeError:
+                    raise TransportError(f"{self._what}: stream ended mid-event") from None
         finally:
             self._resp.release()
 
@@ -116,42 +120,34 @@ class _HttpWatch:
         self._resp.close()
 
 
-@dataclass
 class ListWatch:
     """List/watch one collection with a kubernetes-asyncio ``ApiClient``.
 
-    ``ListWatch(api, "pods", namespace="default", field_selector="spec.nodeName=")``; other
-    kinds take ``group``/``version`` (built-in plurals are resolved automatically).
+    ``ListWatch(api, "pods", namespace="default", field_selector="spec.nodeName=")``;
+    kinds outside :data:`informers.resources.KNOWN_RESOURCES` take a
+    :class:`~informers.resources.Resource`.
     """
 
-    api_client: Any
-    resource: str
-    namespace: str | None = None
-    label_selector: str = ""
-    field_selector: str = ""
-    group: str | None = None
-    version: str | None = None
-    namespaced: bool | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    def __init__(
+        self,
+        api_client: Any,
+        resource: str | Resource,
+        *,
+        namespace: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        self.api_client = api_client
+        self.resource = resolve(resource)
+        self.namespace = namespace
+        self.label_selector = label_selector
+        self.field_selector = field_selector
+        self.extra = dict(extra or {})
+        self.path = self.resource.path(namespace)
 
-    def __post_init__(self) -> None:
-        known = _KNOWN.get(self.resource)
-        if self.group is None or self.version is None:
-            if known is None:
-                raise ValueError(
-                    f"unknown resource {self.resource!r}: pass group= and version= for it"
-                )
-            self.group = known[0] if self.group is None else self.group
-            self.version = known[1] if self.version is None else self.version
-        if self.namespaced is None:
-            self.namespaced = known[2] if known else self.namespace is not None
-
-    @property
-    def path(self) -> str:
-        base = f"/api/{self.version}" if not self.group else f"/apis/{self.group}/{self.version}"
-        if self.namespace and self.namespaced:
-            return f"{base}/namespaces/{self.namespace}/{self.resource}"
-        return f"{base}/{self.resource}"
+    def __repr__(self) -> str:
+        return f"ListWatch({self.path!r})"
 
     def _query(self, params: dict[str, str]) -> list[tuple[str, str]]:
         q = dict(self.extra)
@@ -159,38 +155,61 @@ class ListWatch:
             q["labelSelector"] = self.label_selector
         if self.field_selector:
             q["fieldSelector"] = self.field_selector
-        q.update({k: v for k, v in params.items() if v != ""})
-        if params.get("resourceVersion") == "":
-            q.pop("resourceVersion", None)
+        # An empty value means "not set" (resourceVersion="" is a quorum read).
+        q.update((k, v) for k, v in params.items() if v != "")
         return list(q.items())
 
-    async def _get(self, params: dict[str, str], timeout: float | None) -> Any:
-        resp = await self.api_client.call_api(
-            self.path,
-            "GET",
-            query_params=self._query(params),
-            header_params={"Accept": "application/json"},
-            auth_settings=["BearerToken"],
-            _preload_content=False,
-            _request_timeout=timeout,
-        )
-        if not 200 <= resp.status <= 299:
-            body = await resp.read()
-            resp.release()
+    async def _get(self, params: dict[str, str], timeout: Any, what: str) -> Any:
+        with _transport_errors(what):
+            resp = await self.api_client.call_api(
+                self.path,
+                "GET",
+                query_params=self._query(params),
+                header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=timeout,
+            )
+            if 200 <= resp.status <= 299:
+                return resp
             try:
-                status = orjson.loads(body)
-            except orjson.JSONDecodeError:
-                status = {"message": body.decode(errors="replace")[:200]}
-            raise ApiError(resp.status, status if isinstance(status, dict) else None)
-        return resp
+                body = await resp.read()
+            finally:
+                resp.release()
+        raise _status_error(resp.status, body, resp.headers.get("Retry-After"))
 
     async def list(self, **params: str) -> Obj:
-        resp = await self._get(params, timeout=60)
+        what = f"list {self.path}"
+        resp = await self._get(params, LIST_TIMEOUT, what)
         try:
-            return orjson.loads(await resp.read())
+            with _transport_errors(what):
+                body = await resp.read()
         finally:
             resp.release()
+        try:
+            page = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise TransportError(f"{what}: undecodable body: {exc}") from None
+        if not isinstance(page, dict):
+            raise TransportError(f"{what}: the answer is not a list object")
+        return page
 
     async def watch(self, **params: str) -> WatchStream:
-        timeout = float(params.get("timeoutSeconds", "600")) + 30
-        return _HttpWatch(await self._get({**params, "watch": "true"}, timeout=timeout))
+        what = f"watch {self.path}"
+        total = float(params.get("timeoutSeconds") or 1800) + WATCH_GRACE
+        timeout = aiohttp.ClientTimeout(total=total, sock_connect=30)
+        resp = await self._get({**params, "watch": "true"}, timeout, what)
+        return _HttpWatch(resp, what)
+
+
+def _status_error(code: int, body: bytes, retry_after: str | None) -> ApiError:
+    try:
+        status = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        status = None
+    if not isinstance(status, dict) or status.get("kind") != "Status":
+        status = {"code": code, "message": body.decode(errors="replace")[:200]}
+    if retry_after and retry_after.isdigit():
+        details = status.setdefault("details", {})
+        details.setdefault("retryAfterSeconds", int(retry_after))
+    return ApiError(code, status)

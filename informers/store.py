@@ -1,20 +1,23 @@
 """The informer's cache: objects by key, with secondary indexes (client-go ``store.go``,
 ``thread_safe_store.go``, ``index.go``).
 
-Objects are the plain ``dict``s decoded from the API's JSON. That choice is deliberate:
-it works for every kind (custom resources included) without generated models, costs one
-``orjson`` parse per event, and is what a controller usually wants to read anyway. Callers
-must treat cached objects as read-only, exactly as client-go asks of its cache.
+Objects are the plain ``dict``s decoded from the API's JSON unless the informer was asked
+for kubernetes-asyncio models; keys and indexes read either shape through
+:mod:`informers.meta`. Callers must treat cached objects as read-only, exactly as
+client-go asks of its cache: the same object is handed to every handler and lister.
 
-Everything runs on one event loop, so the "thread-safe" store needs no lock; the name
-``Indexer`` is kept from client-go so readers of both code bases find their way.
+Writes come from the informer's own task, but listers are often read from elsewhere
+(a worker thread, an executor): every operation takes one re-entrant lock, so the store
+is safe across threads and, being synchronous, atomic across asyncio tasks.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
+
+from informers.meta import namespace_of
 
 __all__ = [
     "NAMESPACE_INDEX",
@@ -26,25 +29,41 @@ __all__ = [
     "deletion_handling_key_func",
     "meta_namespace_index_func",
     "meta_namespace_key_func",
+    "split_meta_namespace_key",
 ]
 
-Obj = dict[str, Any]
 KeyFunc = Callable[[Any], str]
-IndexFunc = Callable[[Obj], list[str]]
+#: Values of one object for one index; several values put it under several keys.
+IndexFunc = Callable[[Any], list[str]]
 
 NAMESPACE_INDEX = "namespace"
 
 
-@dataclass(frozen=True)
 class DeletedFinalStateUnknown:
     """A deletion the informer inferred (the object vanished from a relist) rather than saw.
 
-    ``obj`` is the last state the cache had, which may be stale: a handler that needs the
-    final state must cope with this wrapper, as in client-go.
+    ``obj`` is the last state the cache had, which may be stale: a delete handler must
+    cope with this wrapper, as in client-go.
     """
 
-    key: str
-    obj: Obj
+    __slots__ = ("key", "obj")
+
+    def __init__(self, key: str, obj: Any) -> None:
+        self.key = key
+        self.obj = obj
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, DeletedFinalStateUnknown)
+            and other.key == self.key
+            and other.obj == self.obj
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return f"DeletedFinalStateUnknown(key={self.key!r})"
 
 
 class IndexerConflict(ValueError):
@@ -52,31 +71,47 @@ class IndexerConflict(ValueError):
 
 
 def meta_namespace_key_func(obj: Any) -> str:
-    """``namespace/name``, or ``name`` for cluster-scoped objects (the UID is not part of it)."""
+    """``namespace/name``, or ``name`` for cluster-scoped objects (the UID is not part of it).
+
+    A string is taken as a key already; a DeletedFinalStateUnknown gives its key.
+    """
+    if isinstance(obj, dict):
+        meta = obj.get("metadata")
+        if meta:
+            name = meta.get("name")
+            if name:
+                ns = meta.get("namespace")
+                return f"{ns}/{name}" if ns else name
+        raise ValueError("object has no metadata.name")
     if isinstance(obj, DeletedFinalStateUnknown):
         return obj.key
     if isinstance(obj, str):
         return obj
-    meta = obj.get("metadata") or {}
-    name = meta.get("name")
-    if not name:
+    meta = getattr(obj, "metadata", None)
+    if meta is None or not meta.name:
         raise ValueError("object has no metadata.name")
-    ns = meta.get("namespace")
-    return f"{ns}/{name}" if ns else str(name)
+    return f"{meta.namespace}/{meta.name}" if meta.namespace else str(meta.name)
 
 
+#: client-go keeps two names for one function; so do we, for readers of both.
 deletion_handling_key_func = meta_namespace_key_func
 
 
-def meta_namespace_index_func(obj: Obj) -> list[str]:
-    """The built-in ``namespace`` index."""
-    ns = (obj.get("metadata") or {}).get("namespace")
-    return [ns] if ns else [""]
+def split_meta_namespace_key(key: str) -> tuple[str, str]:
+    """``("ns", "name")`` or ``("", "name")``; more than one slash is an error."""
+    parts = key.split("/")
+    if len(parts) == 1:
+        return "", parts[0]
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    raise ValueError(f"unexpected key format: {key!r}")
 
 
-def split_key(key: str) -> tuple[str | None, str]:
-    ns, sep, name = key.partition("/")
-    return (ns, name) if sep else (None, key)
+def meta_namespace_index_func(obj: Any) -> list[str]:
+    """The built-in ``namespace`` index (``""`` for cluster-scoped objects)."""
+    if isinstance(obj, dict):
+        return [(obj.get("metadata") or {}).get("namespace") or ""]
+    return [namespace_of(obj)]
 
 
 class Indexer:
@@ -88,40 +123,71 @@ class Indexer:
         indexers: dict[str, IndexFunc] | None = None,
     ) -> None:
         self.key_func = key_func
-        self._items: dict[str, Obj] = {}
+        self._lock = threading.RLock()
+        self._items: dict[str, Any] = {}
         self._indexers: dict[str, IndexFunc] = {}
         self._indices: dict[str, dict[str, set[str]]] = {}
-        self.add_indexers(indexers or {NAMESPACE_INDEX: meta_namespace_index_func})
+        # The namespace index is built in (listers rely on it) unless the caller brings
+        # their own function under that name.
+        builtin: dict[str, IndexFunc] = {NAMESPACE_INDEX: meta_namespace_index_func}
+        self.add_indexers({**builtin, **(indexers or {})})
 
     # -- Store ---------------------------------------------------------------------------
-    def add(self, obj: Obj) -> None:
-        self._put(self.key_func(obj), obj)
+    def add(self, obj: Any) -> None:
+        key = self.key_func(obj)
+        with self._lock:
+            self._put(key, obj)
 
     update = add
 
+    def put(self, obj: Any) -> Any | None:
+        """Store ``obj`` and return the object it replaced (None if new): one key lookup."""
+        key = self.key_func(obj)
+        with self._lock:
+            return self._put(key, obj)
+
     def delete(self, obj: Any) -> None:
         key = self.key_func(obj)
-        old = self._items.pop(key, None)
-        if old is not None:
-            self._unindex(key, old)
+        with self._lock:
+            old = self._items.get(key)
+            if old is not None:
+                changes = self._index_changes(old, None)
+                del self._items[key]
+                self._apply(key, changes)
 
-    def list(self) -> list[Obj]:
-        return list(self._items.values())
+    def list(self) -> list[Any]:
+        with self._lock:
+            return list(self._items.values())
 
     def list_keys(self) -> list[str]:
-        return list(self._items)
+        with self._lock:
+            return list(self._items)
 
-    def get(self, obj: Any) -> Obj | None:
-        return self._items.get(self.key_func(obj))
+    def get(self, obj: Any) -> Any | None:
+        key = self.key_func(obj)
+        with self._lock:
+            return self._items.get(key)
 
-    def get_by_key(self, key: str) -> Obj | None:
-        return self._items.get(key)
+    def get_by_key(self, key: str) -> Any | None:
+        with self._lock:
+            return self._items.get(key)
 
-    def replace(self, objs: Iterable[Obj], resource_version: str = "") -> None:
-        self._items = {}
-        self._indices = {name: {} for name in self._indexers}
-        for obj in objs:
-            self._put(self.key_func(obj), obj)
+    def replace(self, objs: Iterable[Any], resource_version: str = "") -> None:
+        """Swap the whole content (and rebuild every index) at once."""
+        items = {self.key_func(o): o for o in objs}
+        with self._lock:
+            indices: dict[str, dict[str, set[str]]] = {}
+            for name, fn in self._indexers.items():
+                index: dict[str, set[str]] = {}
+                for key, obj in items.items():
+                    for value in fn(obj):
+                        index.setdefault(value, set()).add(key)
+                indices[name] = index
+            # Swapped in only once fully built: a failing index function changes nothing.
+            self._items, self._indices = items, indices
+
+    def resync(self) -> None:
+        """Nothing to do: a plain store has no queue to refill (client-go's is a no-op too)."""
 
     def __len__(self) -> int:
         return len(self._items)
@@ -131,39 +197,50 @@ class Indexer:
 
     # -- Indexer -------------------------------------------------------------------------
     def add_indexers(self, indexers: dict[str, IndexFunc]) -> None:
-        """Add indexes, even after objects are stored (they are indexed on the spot)."""
-        clash = set(indexers) & set(self._indexers)
-        if clash:
-            raise IndexerConflict(f"indexer conflict: {sorted(clash)}")
-        for name, fn in indexers.items():
-            self._indexers[name] = fn
-            index: dict[str, set[str]] = {}
-            self._indices[name] = index
-            for key, obj in self._items.items():
-                for value in fn(obj):
-                    index.setdefault(value, set()).add(key)
+        """Add indexes, even after objects are stored (they are indexed on the spot).
 
-    def index(self, name: str, obj: Obj) -> list[Obj]:
+        A name already in use is an :class:`IndexerConflict` and nothing is added.
+        """
+        with self._lock:
+            clash = sorted(set(indexers) & set(self._indexers))
+            if clash:
+                raise IndexerConflict(f"indexer conflict: {clash}")
+            for name, fn in indexers.items():
+                self._indexers[name] = fn
+                index: dict[str, set[str]] = {}
+                self._indices[name] = index
+                for key, obj in self._items.items():
+                    for value in fn(obj):
+                        index.setdefault(value, set()).add(key)
+
+    def index(self, name: str, obj: Any) -> list[Any]:
         """Objects sharing any of ``obj``'s values for index ``name``."""
-        fn = self._indexer(name)
-        keys: set[str] = set()
-        for value in fn(obj):
-            keys |= self._indices[name].get(value, set())
-        return [self._items[k] for k in sorted(keys)]
+        with self._lock:
+            fn = self._indexer(name)
+            keys: set[str] = set()
+            for value in fn(obj):
+                keys |= self._indices[name].get(value, set())
+            return [self._items[k] for k in sorted(keys)]
 
     def index_keys(self, name: str, value: str) -> list[str]:
-        self._indexer(name)
-        return sorted(self._indices[name].get(value, set()))
+        """Keys of the objects stored under ``value`` in index ``name``, sorted."""
+        with self._lock:
+            self._indexer(name)
+            return sorted(self._indices[name].get(value, ()))
 
-    def by_index(self, name: str, value: str) -> list[Obj]:
-        return [self._items[k] for k in self.index_keys(name, value)]
+    def by_index(self, name: str, value: str) -> list[Any]:
+        """Objects stored under ``value`` in index ``name``, in key order."""
+        with self._lock:
+            return [self._items[k] for k in self.index_keys(name, value)]
 
     def list_index_func_values(self, name: str) -> list[str]:
-        self._indexer(name)
-        return sorted(self._indices[name])
+        with self._lock:
+            self._indexer(name)
+            return sorted(self._indices[name])
 
     def get_indexers(self) -> dict[str, IndexFunc]:
-        return dict(self._indexers)
+        with self._lock:
+            return dict(self._indexers)
 
     # -- internals -----------------------------------------------------------------------
     def _indexer(self, name: str) -> IndexFunc:
@@ -172,22 +249,36 @@ class Indexer:
         except KeyError:
             raise KeyError(f"Index with name {name} does not exist") from None
 
-    def _put(self, key: str, obj: Obj) -> None:
+    def _put(self, key: str, obj: Any) -> Any | None:
         old = self._items.get(key)
-        if old is not None:
-            self._unindex(key, old)
+        changes = self._index_changes(old, obj)  # may raise: nothing is changed yet
         self._items[key] = obj
-        for name, fn in self._indexers.items():
-            index = self._indices[name]
-            for value in fn(obj):
-                index.setdefault(value, set()).add(key)
+        self._apply(key, changes)
+        return old
 
-    def _unindex(self, key: str, obj: Obj) -> None:
+    def _index_changes(
+        self, old: Any | None, new: Any | None
+    ) -> list[tuple[dict[str, set[str]], Iterable[str], Iterable[str]]]:
+        """Per index, the values to leave and to join; computed before any mutation so an
+        index function that raises leaves the store as it was."""
+        changes = []
         for name, fn in self._indexers.items():
-            index = self._indices[name]
-            for value in fn(obj):
+            old_values = fn(old) if old is not None else ()
+            new_values = fn(new) if new is not None else ()
+            if old_values != new_values:  # the common update leaves an index alone
+                changes.append((self._indices[name], old_values, new_values))
+        return changes
+
+    @staticmethod
+    def _apply(
+        key: str, changes: list[tuple[dict[str, set[str]], Iterable[str], Iterable[str]]]
+    ) -> None:
+        for index, old_values, new_values in changes:
+            for value in old_values:
                 keys = index.get(value)
                 if keys is not None:
                     keys.discard(key)
                     if not keys:
                         del index[value]  # no empty sets left behind
+            for value in new_values:
+                index.setdefault(value, set()).add(key)
