@@ -92,14 +92,17 @@ def is_too_large_resource_version(err: BaseException) -> bool:
 
 
 def is_too_many_requests(err: BaseException) -> bool:
+    """429: the server sheds load; back off (at least ``Retry-After``) and retry."""
     return isinstance(err, ApiError) and (err.code == 429 or err.reason == "TooManyRequests")
 
 
 def is_internal_error(err: BaseException) -> bool:
+    """500 ``InternalError`` (also what an undecodable watch event becomes)."""
     return isinstance(err, ApiError) and (err.reason == "InternalError" or err.code == 500)
 
 
 def is_connection_refused(err: BaseException) -> bool:
+    """Nothing listening: the server is restarting, so the last version is still good."""
     return isinstance(err, ConnectionRefused)
 
 

@@ -29,6 +29,8 @@ __all__ = ["Delta", "DeltaType", "FIFOClosed", "KnownObjects", "RealFIFO"]
 
 
 class DeltaType(StrEnum):
+    """What happened to an object (client-go ``DeltaType``)."""
+
     ADDED = "Added"
     UPDATED = "Updated"
     DELETED = "Deleted"
@@ -63,6 +65,8 @@ _REPLACED, _SYNC = DeltaType.REPLACED, DeltaType.SYNC
 
 
 class RealFIFO:
+    """Deltas in arrival order, from the reflector to the informer's processing task."""
+
     def __init__(
         self,
         *,

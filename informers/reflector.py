@@ -158,6 +158,8 @@ class _OpenWatch:
 
 
 class Reflector:
+    """Keeps ``store`` equal to the server's collection, by list+watch, until stopped."""
+
     def __init__(
         self,
         lw: ListerWatcher,

@@ -22,6 +22,8 @@ T = TypeVar("T", bound=Hashable)
 
 
 class DelayingQueue(Queue[T]):
+    """A :class:`Queue` plus ``add_after``: items that become ready later."""
+
     def __init__(self, clock: Clock | None = None) -> None:
         super().__init__()
         self.clock = clock or RealClock()

@@ -24,6 +24,8 @@ class ShutDown(Exception):
 
 
 class Queue(Generic[T]):
+    """Deduplicating FIFO of work items; ``get``/``done`` bracket one item's processing."""
+
     def __init__(self) -> None:
         self._queue: deque[T] = deque()
         self._dirty: set[T] = set()

@@ -24,6 +24,8 @@ __all__ = [
 
 
 class RateLimiter(Protocol):
+    """Decides how long an item waits before its next retry."""
+
     def when(self, item: Hashable) -> float:
         """Seconds to wait before ``item`` is processed again (counts a failure)."""
         ...
@@ -36,6 +38,8 @@ class RateLimiter(Protocol):
 
 
 class ItemExponentialFailureRateLimiter:
+    """``base_delay * 2**failures`` per item, capped at ``max_delay``."""
+
     def __init__(self, base_delay: float = 0.005, max_delay: float = 1000.0) -> None:
         self.base_delay = base_delay
         self.max_delay = max_delay
@@ -99,6 +103,8 @@ class BucketRateLimiter:
 
 
 class MaxOfRateLimiter:
+    """The longest delay any of its limiters asks for."""
+
     def __init__(self, *limiters: RateLimiter) -> None:
         self.limiters = limiters
 
@@ -114,6 +120,7 @@ class MaxOfRateLimiter:
 
 
 def default_controller_rate_limiter(clock: Clock | None = None) -> RateLimiter:
+    """client-go's default: max(per-item 5 ms doubling to 1000 s, 10 qps burst 100)."""
     return MaxOfRateLimiter(
         ItemExponentialFailureRateLimiter(0.005, 1000.0),
         BucketRateLimiter(10.0, 100, clock=clock),

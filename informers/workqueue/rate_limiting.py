@@ -16,6 +16,8 @@ T = TypeVar("T", bound=Hashable)
 
 
 class RateLimitingQueue(DelayingQueue[T]):
+    """A :class:`DelayingQueue` whose retry delays come from a :class:`RateLimiter`."""
+
     def __init__(self, rate_limiter: RateLimiter | None = None, clock: Clock | None = None) -> None:
         super().__init__(clock)
         self.rate_limiter = rate_limiter or default_controller_rate_limiter(clock)
