@@ -209,6 +209,16 @@ class ResourceType:
     def has_status(self) -> bool:
         return "status" in self.subresources
 
+    @property
+    def tracks_generation(self) -> bool:
+        """Whether ``metadata.generation`` is set (its strategy's ``PrepareForCreate``)."""
+        return self.custom or (self.group, self.plural) in GENERATION_KINDS
+
+    @property
+    def returns_deleted_object(self) -> bool:
+        """DELETE answers with the object (``ReturnDeletedObject``), else a Success Status."""
+        return self.custom or (self.group, self.plural) in RETURNS_DELETED_OBJECT
+
     def field_set(self, obj: Mapping[str, Any]) -> dict[str, str]:
         """Every selectable field of ``obj``: what a field selector is matched against."""
         meta = obj.get("metadata") or {}
@@ -256,6 +266,64 @@ def _r(
 
 
 _ALL = ("all",)
+
+#: Kinds whose strategy sets ``metadata.generation`` (``Generation = 1`` in
+#: kubernetes/kubernetes ``pkg/registry/*/*/strategy.go``); others never have one.
+GENERATION_KINDS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("", "pods"),
+        ("", "podtemplates"),
+        ("", "replicationcontrollers"),
+        ("apps", "deployments"),
+        ("apps", "replicasets"),
+        ("apps", "statefulsets"),
+        ("apps", "daemonsets"),
+        ("batch", "jobs"),
+        ("batch", "cronjobs"),
+        ("policy", "poddisruptionbudgets"),
+        ("scheduling.k8s.io", "priorityclasses"),
+        ("networking.k8s.io", "ingresses"),
+        ("networking.k8s.io", "ingressclasses"),
+        ("networking.k8s.io", "networkpolicies"),
+        ("discovery.k8s.io", "endpointslices"),
+        ("resource.k8s.io", "resourceslices"),
+        ("resource.k8s.io", "deviceclasses"),
+        ("resource.k8s.io", "devicetaintrules"),
+        ("flowcontrol.apiserver.k8s.io", "flowschemas"),
+        ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"),
+        ("admissionregistration.k8s.io", "validatingadmissionpolicies"),
+        ("admissionregistration.k8s.io", "validatingadmissionpolicybindings"),
+        ("admissionregistration.k8s.io", "mutatingadmissionpolicies"),
+        ("admissionregistration.k8s.io", "mutatingadmissionpolicybindings"),
+        ("admissionregistration.k8s.io", "validatingwebhookconfigurations"),
+        ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
+    }
+)
+
+#: Kinds whose DELETE returns the deleted object (``ReturnDeletedObject: true`` in their
+#: ``pkg/registry/*/*/storage/storage.go``); the others answer a Success ``Status``.
+RETURNS_DELETED_OBJECT: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("", "pods"),
+        ("", "podtemplates"),
+        ("", "services"),
+        ("", "namespaces"),
+        ("", "persistentvolumes"),
+        ("", "persistentvolumeclaims"),
+        ("", "serviceaccounts"),
+        ("", "resourcequotas"),
+        ("storage.k8s.io", "storageclasses"),
+        ("storage.k8s.io", "csidrivers"),
+        ("storage.k8s.io", "csinodes"),
+        ("storage.k8s.io", "volumeattachments"),
+        ("storage.k8s.io", "volumeattributesclasses"),
+        ("resource.k8s.io", "resourceclaims"),
+        ("resource.k8s.io", "resourceclaimtemplates"),
+        ("resource.k8s.io", "resourceslices"),
+        ("resource.k8s.io", "deviceclasses"),
+        ("resource.k8s.io", "devicetaintrules"),
+    }
+)
 
 #: The built-in kinds. One row per kind; the order is discovery's order within a group.
 DEFAULT_RESOURCES: tuple[ResourceType, ...] = (

@@ -434,11 +434,16 @@ class ResourceHandler:
         deleted = self.store.delete(
             rt, info.name, namespace=ns, preconditions=opts.get("preconditions"), dry_run=dry
         )
-        return respond(deleted, 200, media)
+        meta = deleted.get("metadata") or {}
+        if rt.returns_deleted_object or meta.get("finalizers"):
+            # Still there (finalizers pending), or a kind whose registry returns it.
+            return respond(deleted, 200, media)
+        return respond(_deleted_status(rt, meta), 200, media)
 
     def _delete_collection(
         self, rt: ResourceType, ns: str | None, q: MultiDictProxy[str], media: str
     ) -> web.Response:
+        listed_at = self.store.resource_version
         deleted = self.store.delete_collection(
             rt,
             namespace=ns,
@@ -451,10 +456,27 @@ class ResourceHandler:
         body = {
             "kind": rt.list_kind,
             "apiVersion": rt.api_version,
-            "metadata": {"resourceVersion": str(self.store.resource_version)},
+            "metadata": {"resourceVersion": str(listed_at)},
             "items": deleted,
         }
         return respond(body, 200, media)
+
+
+def _deleted_status(rt: ResourceType, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The generic registry's answer to a finished DELETE (``finalizeDelete``): no code."""
+    details: dict[str, Any] = {"name": meta.get("name", "")}
+    if rt.group:
+        details["group"] = rt.group
+    details["kind"] = rt.plural
+    if meta.get("uid"):
+        details["uid"] = meta["uid"]
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": details,
+    }
 
 
 def status_success_created() -> dict[str, Any]:

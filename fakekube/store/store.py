@@ -63,6 +63,9 @@ _SERVER_META = (
     "deletionGracePeriodSeconds",
 )
 
+#: ObjectMeta fields that are ``omitempty`` in Go: an empty one is not stored.
+_OMIT_EMPTY = ("labels", "annotations", "finalizers", "ownerReferences")
+
 ResourceRef = ResourceType | str
 
 
@@ -112,6 +115,10 @@ def _normalized(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
     for k, v in obj.items():
         if k not in out:
             out[k] = v
+    meta = out["metadata"]
+    for k in _OMIT_EMPTY:
+        if k in meta and not meta[k]:
+            del meta[k]
     return out
 
 
@@ -296,11 +303,12 @@ class Store:
             meta.pop(field, None)
         meta["uid"] = self.uid_factory()
         meta["creationTimestamp"] = self.now()
-        meta["generation"] = 1
+        if rt.tracks_generation:
+            meta["generation"] = 1
         defaults.on_create(rt, new, self, keep_status=keep_status)
         new = _normalized(rt, new)
         if dry_run:
-            new["metadata"]["resourceVersion"] = str(self._rv)
+            # Never written, so no resourceVersion (etcd3's dry-run Create returns none).
             return new
         return orjson.loads(self._commit(table, key, new, ADDED, None).json())
 
@@ -448,7 +456,7 @@ class Store:
                     new.pop("status", None)
             if rt.namespaced:
                 meta["namespace"] = prev["metadata"]["namespace"]
-            if _spec_changed(prev, new):
+            if rt.tracks_generation and _spec_changed(prev, new):
                 meta["generation"] = int(prev["metadata"].get("generation") or 1) + 1
         new = _normalized(rt, new)
         new["metadata"]["resourceVersion"] = prev["metadata"]["resourceVersion"]
@@ -476,32 +484,49 @@ class Store:
     ) -> dict[str, Any]:
         """DELETE: preconditions, finalizers keep the object (with deletionTimestamp).
 
-        Returns the object's final state. Pods are removed at once whatever the grace
-        period: there is no kubelet to wait for.
+        Returns the object's final state. A pod is deleted gracefully as
+        ``rest.BeforeDelete`` does (one write setting deletionTimestamp, its grace period and
+        the next generation, seen as MODIFIED), then removed at once: an unscheduled pod has
+        a grace period of 0, and for a bound one there is no kubelet to wait for.
         """
         rt = self.resource(ref)
         table = self._table(rt)
         old = self._entry(rt, self._scope(rt, namespace), name)
         meta = old.obj["metadata"]
         pre = preconditions or {}
+        # rest.BeforeDelete names the kind, not the resource, in these conflicts.
         if pre.get("uid") and pre["uid"] != meta.get("uid"):
             raise Conflict.object(
-                rt.plural,
+                rt.kind,
                 rt.group,
                 name,
-                f"Precondition failed: UID in precondition: {pre['uid']}, "
-                f"UID in object meta: {meta.get('uid')}",
+                f"the UID in the precondition ({pre['uid']}) does not match the UID in record "
+                f"({meta.get('uid')}). The object might have been deleted and then recreated",
             )
         if pre.get("resourceVersion") and str(pre["resourceVersion"]) != str(old.rv):
             raise Conflict.object(
-                rt.plural,
+                rt.kind,
                 rt.group,
                 name,
-                f"Precondition failed: ResourceVersion in precondition: "
-                f"{pre['resourceVersion']}, ResourceVersion in object meta: {old.rv}",
+                f"the ResourceVersion in the precondition ({pre['resourceVersion']}) does not "
+                f"match the ResourceVersion in record ({old.rv}). The object might have been "
+                "modified",
             )
         if dry_run:
             return orjson.loads(old.json())
+        graceful = rt.plural == "pods" and rt.group == "" and not meta.get("deletionTimestamp")
+        if graceful and not meta.get("finalizers"):
+            spec = old.obj.get("spec") or {}
+            grace = int(spec.get("terminationGracePeriodSeconds", 30)) if spec.get("nodeName") else 0
+            new = _copy(old.obj)
+            new["metadata"]["deletionTimestamp"] = datetime.fromtimestamp(
+                self.clock() + grace, UTC
+            ).strftime("%Y-%m-%dT%H:%M:%SZ")
+            new["metadata"]["deletionGracePeriodSeconds"] = grace
+            if new["metadata"].get("generation"):
+                new["metadata"]["generation"] = int(new["metadata"]["generation"]) + 1
+            marked = self._commit(table, old.key, new, MODIFIED, old)
+            return orjson.loads(self._commit(table, old.key, None, DELETED, marked).json())
         if meta.get("finalizers"):
             if meta.get("deletionTimestamp"):
                 return orjson.loads(old.json())
@@ -511,8 +536,8 @@ class Store:
             return orjson.loads(self._commit(table, old.key, new, MODIFIED, old).json())
         if rt.plural == "namespaces" and rt.group == "":
             self._delete_namespace_contents(name)
-        self._commit(table, old.key, None, DELETED, old)
-        return orjson.loads(old.json())
+        # etcd3's Delete decodes the last state at the deletion's revision.
+        return orjson.loads(self._commit(table, old.key, None, DELETED, old).json())
 
     def _delete_namespace_contents(self, namespace: str) -> None:
         for table in list(self._tables.values()):
@@ -537,9 +562,11 @@ class Store:
         out = []
         for entry in result.items:
             try:
-                out.append(self.delete(result.rt, entry.name, namespace=entry.namespace or None))
+                self.delete(result.rt, entry.name, namespace=entry.namespace or None)
             except NotFound:
                 continue
+            # The registry's DeleteCollection answers with the objects as listed.
+            out.append(orjson.loads(entry.json()))
         return out
 
     # -- pods/binding ------------------------------------------------------------------

@@ -275,7 +275,7 @@ async def test_kubernetes_asyncio_watch_streams_models(cluster: FakeCluster) -> 
             core.list_namespaced_pod, "default", resource_version=rv, timeout_seconds=5
         ):
             seen.append((ev["type"], ev["object"].metadata.name))
-            if len(seen) == 2:
+            if len(seen) == 3:
                 w.stop()
 
     task = asyncio.create_task(consume())
@@ -283,7 +283,8 @@ async def test_kubernetes_asyncio_watch_streams_models(cluster: FakeCluster) -> 
     cluster.store.create("pods", pod("a"))
     cluster.store.delete("pods", "a")
     await asyncio.wait_for(task, 5)
-    assert seen == [("ADDED", "a"), ("DELETED", "a")]
+    # A pod is deleted gracefully: deletionTimestamp first (MODIFIED), then DELETED.
+    assert seen == [("ADDED", "a"), ("MODIFIED", "a"), ("DELETED", "a")]
 
 
 async def test_many_watchers_all_receive_each_event(
@@ -714,9 +715,9 @@ async def test_watch_replays_exactly_the_missed_events_in_order(
     cluster.store.create("nodes", {"metadata": {"name": "n"}})  # another resource
     params = {"watch": "1", "resourceVersion": start}
     async with http.get("/api/v1/pods", params=params) as resp:
-        events = await read_events(resp, 3)
+        events = await read_events(resp, 4)
     got = [(e["type"], e["object"]["metadata"]["name"]) for e in events]
-    assert got == [("ADDED", "b"), ("MODIFIED", "a"), ("DELETED", "b")]
+    assert got == [("ADDED", "b"), ("MODIFIED", "a"), ("MODIFIED", "b"), ("DELETED", "b")]
     versions = [int(e["object"]["metadata"]["resourceVersion"]) for e in events]
     assert versions == sorted(versions) and versions[0] > int(start)
     assert all(e["object"]["kind"] == "Pod" and e["object"]["apiVersion"] == "v1" for e in events)
@@ -729,7 +730,8 @@ async def test_deleted_event_carries_the_deletions_resource_version(
     params = {"watch": "1", "resourceVersion": created["metadata"]["resourceVersion"]}
     async with http.get("/api/v1/pods", params=params) as resp:
         cluster.store.delete("pods", "a")
-        (event,) = await read_events(resp, 1)
+        marked, event = await read_events(resp, 2)
+    assert marked["type"] == "MODIFIED" and marked["object"]["metadata"]["deletionTimestamp"]
     assert event["type"] == "DELETED"
     assert event["object"]["metadata"]["resourceVersion"] == str(cluster.store.resource_version)
     assert event["object"]["metadata"]["uid"] == created["metadata"]["uid"]

@@ -140,7 +140,10 @@ def test_delete_preconditions_are_checked(store: Store) -> None:
     store.create("pods", pod("a"))
     with pytest.raises(Conflict) as err:
         store.delete("pods", "a", preconditions={"uid": "other"})
-    assert "Precondition failed: UID in precondition: other" in err.value.message
+    assert err.value.message.startswith(
+        'Operation cannot be fulfilled on Pod "a": the UID in the precondition (other) does '
+        "not match the UID in record ("
+    )
     deleted = store.delete("pods", "a")
     assert deleted["metadata"]["name"] == "a"
     with pytest.raises(NotFound):
@@ -259,8 +262,9 @@ def test_watch_replays_missed_events_in_order(store: Store) -> None:
     store.delete("pods", "a")
     watcher = store.watch("pods", resource_version=start)
     frames = b"".join(watcher.drain())
-    assert frames.index(b'"ADDED"') < frames.index(b'"DELETED"')
-    assert frames.count(b"\n") == 2
+    # Graceful pod deletion: the deletionTimestamp write, then the removal.
+    assert frames.index(b'"ADDED"') < frames.index(b'"MODIFIED"') < frames.index(b'"DELETED"')
+    assert frames.count(b"\n") == 3
 
 
 def test_watch_from_compacted_version_is_expired(store: Store) -> None:
@@ -376,8 +380,8 @@ def test_thousand_watchers_share_one_frame_per_event(store: Store) -> None:
     store.create("pods", pod("a"))
     store.delete("pods", "a")
     frames = [w.drain() for w in watchers]
-    assert all(len(f) == 2 for f in frames)
-    assert all(f[0] is frames[0][0] and f[1] is frames[0][1] for f in frames)
+    assert all(len(f) == 3 for f in frames)  # ADDED, MODIFIED (deletionTimestamp), DELETED
+    assert all(all(a is b for a, b in zip(f, frames[0], strict=True)) for f in frames)
 
 
 def test_watch_from_a_future_version_skips_events_up_to_it(store: Store) -> None:

@@ -61,9 +61,10 @@ def test_official_watch_streams_store_writes(fake_cluster_sync: FakeClusterSync)
         core.list_namespaced_pod, "default", resource_version=rv, timeout_seconds=5
     ):
         events.append((event["type"], event["object"].metadata.name))
-        if len(events) == 2:
+        if len(events) == 3:
             w.stop()
-    assert events == [("ADDED", "a"), ("DELETED", "a")]
+    # Graceful pod deletion: the deletionTimestamp write (MODIFIED), then DELETED.
+    assert events == [("ADDED", "a"), ("MODIFIED", "a"), ("DELETED", "a")]
 
 
 def test_official_informer_survives_dropped_watch_and_compaction(
