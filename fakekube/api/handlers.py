@@ -263,6 +263,12 @@ class ResourceHandler:
             return at if allow_bookmarks and at > now else math.inf
 
         next_bookmark = bookmark_after(start)
+        # The cacher sends a bookmark only when it would move the client forward: past the
+        # version the watch started from (cacheWatcher.process drops the others).
+        requested = q.get("resourceVersion") or ""
+        start_rv = watcher.rv
+        if not watcher.send_initial_events and requested.isdigit() and int(requested) > 0:
+            start_rv = min(int(requested), watcher.rv)
         gate = request.app[FAULTS].gate
         try:
             while True:
@@ -283,7 +289,10 @@ class ResourceHandler:
                 if now >= deadline:
                     break
                 if now >= next_bookmark:
-                    watcher.bookmark(self.store.resource_version)
+                    if watcher.rv > start_rv:
+                        # The newest version of this resource the watch has been offered:
+                        # the cacher's lastProcessedResourceVersion.
+                        watcher.bookmark(watcher.rv)
                     next_bookmark = bookmark_after(now)
                 frames = watcher.drain()
                 if frames:

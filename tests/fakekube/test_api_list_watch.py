@@ -158,16 +158,33 @@ async def test_legacy_watch_path(cluster: FakeCluster, http: aiohttp.ClientSessi
 async def test_bookmarks_are_periodic_and_carry_only_the_version(
     cluster: FakeCluster, http: aiohttp.ClientSession
 ) -> None:
+    # The cacher only sends a bookmark that moves the client forward: here, past a write
+    # in another namespace that the watch does not select.
     rv = str(cluster.store.resource_version)
+    cluster.store.create("configmaps", {"metadata": {"name": "elsewhere"}}, namespace="kube-system")
+    newer = str(cluster.store.resource_version)
     params = {"watch": "true", "allowWatchBookmarks": "true", "resourceVersion": rv}
-    async with http.get("/api/v1/pods", params=params) as resp:
+    async with http.get("/api/v1/namespaces/default/configmaps", params=params) as resp:
         events = await read_events(resp, 2)
     assert [e["type"] for e in events] == ["BOOKMARK", "BOOKMARK"]
     assert events[0]["object"] == {
-        "kind": "Pod",
+        "kind": "ConfigMap",
         "apiVersion": "v1",
-        "metadata": {"resourceVersion": rv},
+        "metadata": {"resourceVersion": newer},
     }
+
+
+async def test_no_bookmark_on_a_watch_with_nothing_newer(
+    cluster: FakeCluster, http: aiohttp.ClientSession
+) -> None:
+    params = {
+        "watch": "true",
+        "allowWatchBookmarks": "true",
+        "resourceVersion": str(cluster.store.resource_version),
+    }
+    async with http.get("/api/v1/pods", params=params) as resp:
+        with pytest.raises(TimeoutError):
+            await read_events(resp, 1, timeout=0.8)
 
 
 async def test_watch_without_bookmarks_gets_none(
@@ -803,13 +820,17 @@ async def test_bookmark_arrives_two_seconds_before_the_watch_deadline(
     cluster: FakeCluster, http: aiohttp.ClientSession
 ) -> None:
     rv = str(cluster.store.resource_version)
+    # Only a bookmark that moves the client forward is sent: a write it does not select.
+    cluster.store.create("pods", pod("elsewhere"), namespace="kube-system")
+    newer = str(cluster.store.resource_version)
     params = {"watch": "1", "allowWatchBookmarks": "true", "timeoutSeconds": "3"}
-    async with http.get("/api/v1/pods", params={**params, "resourceVersion": rv}) as resp:
+    path = "/api/v1/namespaces/default/pods"
+    async with http.get(path, params={**params, "resourceVersion": rv}) as resp:
         lines = [orjson.loads(line) async for line in resp.content if line.strip()]
     assert lines == [
         {
             "type": "BOOKMARK",
-            "object": {"kind": "Pod", "apiVersion": "v1", "metadata": {"resourceVersion": rv}},
+            "object": {"kind": "Pod", "apiVersion": "v1", "metadata": {"resourceVersion": newer}},
         }
     ]
 
@@ -820,7 +841,9 @@ async def test_watch_without_timeout_stays_open(
     # client-go treats a watch that ends within a second with no event as broken.
     params = {"watch": "1", "allowWatchBookmarks": "true"}
     params["resourceVersion"] = str(cluster.store.resource_version)
-    async with http.get("/api/v1/pods", params=params) as resp:
+    # Bookmarks go out only past the start version: a write the watch does not select.
+    cluster.store.create("pods", pod("elsewhere"), namespace="kube-system")
+    async with http.get("/api/v1/namespaces/default/pods", params=params) as resp:
         bookmarks = await read_events(resp, 5)  # 5 x 0.3 s in this suite
         assert [e["type"] for e in bookmarks] == ["BOOKMARK"] * 5
         assert not resp.content.at_eof() and len(cluster.store.watchers()) == 1

@@ -110,6 +110,9 @@ async def test_watch_bookmarks_carry_the_version(
     cluster: FakeCluster, core: client.CoreV1Api
 ) -> None:
     rv = str(cluster.store.resource_version)
+    # A bookmark is sent only when it moves the client past its start: a write elsewhere.
+    cluster.store.create("pods", pod("elsewhere"), namespace="kube-system")
+    newer = str(cluster.store.resource_version)
     w = watch.Watch()
     stream = w.stream(
         core.list_namespaced_pod, "default", resource_version=rv, allow_watch_bookmarks=True
@@ -117,8 +120,12 @@ async def test_watch_bookmarks_carry_the_version(
     seen = await collect(w, stream, 2)
     assert [t for t, _ in seen] == ["BOOKMARK", "BOOKMARK"]
     # The client hands bookmarks over undecoded: kind, apiVersion, the version only.
-    assert seen[0][1] == {"kind": "Pod", "apiVersion": "v1", "metadata": {"resourceVersion": rv}}
-    assert w.resource_version == rv
+    assert seen[0][1] == {
+        "kind": "Pod",
+        "apiVersion": "v1",
+        "metadata": {"resourceVersion": newer},
+    }
+    assert w.resource_version == newer
 
 
 async def test_streaming_list_ends_initial_events_with_the_annotated_bookmark(
