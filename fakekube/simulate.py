@@ -209,14 +209,43 @@ class CommandRunner:
         self.cmd = cmd
         self._proc: asyncio.subprocess.Process | None = None
 
+    #: How long a command may take to start watching pods.
+    ready_timeout = 60.0
+
     async def start(self, cluster: FakeCluster) -> IdleProbe | None:
         env = {**os.environ, "KUBECONFIG": str(cluster.kubeconfig)}
         args = shlex.split(self.cmd.replace("{kubeconfig}", str(cluster.kubeconfig)))
+        before = len(cluster.requests())
         try:
             self._proc = await asyncio.create_subprocess_exec(*args, env=env)
         except OSError as exc:
             raise SimulationError(f"cannot start scheduler command {self.cmd!r}: {exc}") from None
+        try:
+            await self._watching_pods(cluster, before)
+        except SimulationError:
+            await self.stop()
+            raise
         return None
+
+    async def _watching_pods(self, cluster: FakeCluster, before: int) -> None:
+        """Wait until the program watches pods: with no idle probe, simulated time only
+        waits a settle window per step, so a scheduler still importing its libraries
+        would see the whole workload come and go without a pod to bind."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.ready_timeout
+        while not any(
+            r.verb == "watch" and r.resource == "pods" for r in cluster.requests()[before:]
+        ):
+            try:
+                self.check_alive()
+            except SchedulerStuck as exc:
+                raise SimulationError(str(exc)) from None
+            if loop.time() > deadline:
+                raise SimulationError(
+                    f"scheduler command {self.cmd!r} did not watch pods within "
+                    f"{self.ready_timeout:g}s"
+                )
+            await asyncio.sleep(0.02)
 
     def check_alive(self) -> None:
         """A scheduler that exits mid-run can never bind again: stop the run and say so."""
