@@ -37,6 +37,10 @@ def requests(pod: Obj) -> dict[str, float]:
     return total
 
 
+def key_of(pod: Obj) -> str:
+    return f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+
+
 class LeastAllocated:
     def __init__(self, api: client.ApiClient, scheduler_name: str) -> None:
         self.name = scheduler_name
@@ -64,7 +68,7 @@ class LeastAllocated:
         self.waiting.clear()
 
     def pod_changed(self, pod: Obj, *_: Any) -> None:
-        key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+        key = key_of(pod)
         if pod["spec"].get("nodeName"):
             self.assumed.pop(key, None)
         if (pod.get("status") or {}).get("phase") in DONE:
@@ -72,11 +76,16 @@ class LeastAllocated:
         elif self.pending(pod) and key not in self.waiting:
             self.queue.add(key)
 
+    def pod_deleted(self, pod: Any) -> None:
+        pod = getattr(pod, "obj", pod)  # the last state known, if the deletion was missed
+        self.assumed.pop(key_of(pod), None)
+        self.retry_waiting()
+
     async def run(self) -> None:
         self.pods.add_event_handler(
             on_add=self.pod_changed,
             on_update=lambda old, new: self.pod_changed(new),
-            on_delete=self.retry_waiting,
+            on_delete=self.pod_deleted,
         )
         self.nodes.add_event_handler(on_add=self.retry_waiting, on_update=self.retry_waiting)
         await self.factory.start()
@@ -104,7 +113,11 @@ class LeastAllocated:
                 left = {k: float(parse_quantity(alloc.get(k, 0))) for k in ("cpu", "memory")}
                 free[node["metadata"]["name"]] = left
                 self.labels[node["metadata"]["name"]] = node["metadata"].get("labels") or {}
-        for pod in [*self.pods.indexer.list(), *self.assumed.values()]:
+        pods = {key_of(p): p for p in self.pods.indexer.list()}
+        for key, bound in self.assumed.items():
+            if key in pods and not pods[key]["spec"].get("nodeName"):
+                pods[key] = bound  # bound by us; the watch has not shown it yet
+        for pod in pods.values():
             node = pod["spec"].get("nodeName")
             if node in free and (pod.get("status") or {}).get("phase") not in DONE:
                 for k, v in requests(pod).items():
@@ -138,7 +151,7 @@ class LeastAllocated:
 
     async def bind(self, pod: Obj, node: str) -> None:
         meta = pod["metadata"]
-        self.assumed[f"{meta['namespace']}/{meta['name']}"] = {
+        self.assumed[key_of(pod)] = {
             **pod,
             "spec": {**pod["spec"], "nodeName": node},
         }
