@@ -208,3 +208,25 @@ def test_kube_scheduler_runs_a_simulation_with_its_metrics_as_idle_probe(tmp_pat
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["jobs_by_state"] == {"COMPLETED_SUCCESSFULLY": 39}
     assert metrics["steps_closed_by_fallback"] == 0
+
+
+def test_a_scheduler_command_slow_to_start_still_sees_every_job(tmp_path: Path) -> None:
+    """Simulated time starts only once the program watches pods (it has no idle probe)."""
+    platform = tmp_path / "platform.yaml"
+    platform.write_text("nodes:\n- {name: node-0, properties: {core: '2'}}\n")
+    workload = tmp_path / "workload.json"
+    jobs = [{"id": i, "subtime": i, "res": 1, "walltime": 50, "profile": "p"} for i in range(2)]
+    workload.write_text(
+        json.dumps({"nb_res": 1, "jobs": jobs, "profiles": {"p": {"type": "delay", "delay": 5}}})
+    )
+    slow = (
+        f"sh -c 'sleep 2; exec {sys.executable} -m fakekube.schedulers.first_fit "
+        "--kubeconfig {kubeconfig}'"
+    )
+    proc = simulate_cli(
+        "--workload", str(workload), "--platform", str(platform), "--out", str(tmp_path / "o"),
+        "--no-plots", "--scheduler-cmd", slow, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader((tmp_path / "o" / "jobs.csv").open()))
+    assert [r["final_state"] for r in rows] == ["COMPLETED_SUCCESSFULLY"] * 2
