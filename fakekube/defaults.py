@@ -9,6 +9,7 @@ plugin. Status resets mirror each kind's ``PrepareForCreate``.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from fakekube.registry import ResourceType
     from fakekube.store import Store
 
-__all__ = ["on_create"]
+__all__ = ["on_create", "on_write"]
 
 Defaulter = Callable[[dict[str, Any], "Store", bool], None]
 
@@ -77,37 +78,49 @@ def _qos(spec: dict[str, Any]) -> str:
     return "Guaranteed" if guaranteed and limits_seen else "Burstable"
 
 
-def _pod(obj: dict[str, Any], store: Store, keep_status: bool) -> None:
-    spec = obj.setdefault("spec", {})
+def _pod_spec(spec: dict[str, Any]) -> None:
+    """SetDefaults_PodSpec and its containers': what pods and pod templates both get."""
     spec.setdefault("restartPolicy", "Always")
     spec.setdefault("terminationGracePeriodSeconds", 30)
     spec.setdefault("dnsPolicy", "ClusterFirst")
     spec.setdefault("securityContext", {})
     spec.setdefault("schedulerName", "default-scheduler")
-    spec.setdefault("enableServiceLinks", True)
-    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
     for key in ("containers", "initContainers"):
         for c in spec.get(key) or []:
             if isinstance(c, dict):
                 _container(c)
-    spec.setdefault(
-        "tolerations",
-        [
-            {
-                "key": "node.kubernetes.io/not-ready",
-                "operator": "Exists",
-                "effect": "NoExecute",
-                "tolerationSeconds": 300,
-            },
-            {
-                "key": "node.kubernetes.io/unreachable",
-                "operator": "Exists",
-                "effect": "NoExecute",
-                "tolerationSeconds": 300,
-            },
-        ],
-    )
-    _priority(spec, store)
+    for volume in spec.get("volumes") or []:
+        for source in ("configMap", "secret", "downwardAPI", "projected"):
+            if isinstance(volume, dict) and isinstance(volume.get(source), dict):
+                volume[source].setdefault("defaultMode", 420)  # 0644
+
+
+def _default_tolerations(spec: dict[str, Any]) -> None:
+    """The DefaultTolerationSeconds admission plugin: 300 s for not-ready and unreachable,
+    each appended unless an existing toleration already covers that NoExecute taint."""
+    tolerations = spec.get("tolerations")
+    if not isinstance(tolerations, list):
+        tolerations = spec["tolerations"] = []
+    for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
+        covered = any(
+            isinstance(t, dict)
+            and t.get("key", "") in (key, "")
+            and t.get("effect", "") in ("NoExecute", "")
+            for t in tolerations
+        )
+        if not covered:
+            tolerations.append(
+                {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
+            )
+
+
+def _pod(obj: dict[str, Any], store: Store, keep_status: bool) -> None:
+    spec = obj.setdefault("spec", {})
+    _pod_spec(spec)
+    spec.setdefault("enableServiceLinks", True)
+    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    _default_tolerations(spec)
+    _priority(obj, store)
     if not keep_status or "status" not in obj:
         obj["status"] = {"phase": "Pending", "qosClass": _qos(spec)}
     else:
@@ -115,13 +128,20 @@ def _pod(obj: dict[str, Any], store: Store, keep_status: bool) -> None:
         obj["status"].setdefault("qosClass", _qos(spec))
 
 
-def _priority(spec: dict[str, Any], store: Store) -> None:
+def _priority(obj: dict[str, Any], store: Store) -> None:
     """The Priority admission plugin: priority comes from the named PriorityClass."""
+    spec = obj["spec"]
     name = spec.get("priorityClassName")
     if name:
         pc = store.try_get("priorityclasses", name)
         if pc is None:
-            raise Forbidden(f"no PriorityClass with name {name} was found")
+            pod = str((obj.get("metadata") or {}).get("name") or "")
+            # admission.NewForbidden: the resource and name lead the message.
+            raise Forbidden(
+                f'pods "{pod}" is forbidden: no PriorityClass with name {name} was found',
+                name=pod,
+                kind="pods",
+            )
         spec["priority"] = int(pc.get("value") or 0)
         if pc.get("preemptionPolicy"):
             spec["preemptionPolicy"] = pc["preemptionPolicy"]
@@ -163,6 +183,24 @@ def _priority_class(obj: dict[str, Any], store: Store, keep_status: bool) -> Non
     obj.setdefault("preemptionPolicy", "PreemptLowerPriority")
 
 
+def _deployment(obj: dict[str, Any], store: Store, keep_status: bool) -> None:
+    """SetDefaults_Deployment (apps/v1) plus the pod template's spec defaults."""
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("replicas", 1)
+    strategy = spec.setdefault("strategy", {})
+    strategy.setdefault("type", "RollingUpdate")
+    if strategy["type"] == "RollingUpdate":
+        rolling = strategy.setdefault("rollingUpdate", {})
+        rolling.setdefault("maxUnavailable", "25%")
+        rolling.setdefault("maxSurge", "25%")
+    spec.setdefault("revisionHistoryLimit", 10)
+    spec.setdefault("progressDeadlineSeconds", 600)
+    template_spec = (spec.get("template") or {}).get("spec")
+    if isinstance(template_spec, dict):
+        _pod_spec(template_spec)
+    obj.setdefault("status", {})
+
+
 def _crd(obj: dict[str, Any], store: Store, keep_status: bool) -> None:
     from fakekube import crds
 
@@ -174,6 +212,7 @@ _DEFAULTERS: dict[tuple[str, str], Defaulter] = {
     ("", "Node"): _node,
     ("", "Namespace"): _namespace,
     ("", "Service"): _service,
+    ("apps", "Deployment"): _deployment,
     ("scheduling.k8s.io", "PriorityClass"): _priority_class,
     ("apiextensions.k8s.io", "CustomResourceDefinition"): _crd,
 }
@@ -187,3 +226,95 @@ def on_create(rt: ResourceType, obj: dict[str, Any], store: Store, *, keep_statu
     defaulter = _DEFAULTERS.get(key)
     if defaulter is not None:
         defaulter(obj, store, keep_status)
+
+
+# -- every write ------------------------------------------------------------------------
+# kube-apiserver decodes every body into Go structs and encodes them back, so fields that
+# are not ``omitempty`` come back as their zero value (``null`` times, empty structs), and
+# conversion folds Secret.stringData into data. Writes through any verb get the same.
+
+
+def _conditions(obj: dict[str, Any], times: tuple[str, ...]) -> None:
+    for c in (obj.get("status") or {}).get("conditions") or []:
+        if isinstance(c, dict):
+            for t in times:
+                c.setdefault(t, None)
+
+
+def _pod_write(obj: dict[str, Any]) -> None:
+    spec = obj.get("spec")
+    if isinstance(spec, dict):
+        # Defaulting runs on every decode, and the DefaultTolerationSeconds and Priority
+        # admission plugins on updates too: a PUT of a bare spec keeps what create added.
+        _pod_spec(spec)
+        spec.setdefault("enableServiceLinks", True)
+        spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+        spec.setdefault("priority", 0)
+        _default_tolerations(spec)
+    _conditions(obj, ("lastProbeTime", "lastTransitionTime"))
+
+
+_NODE_INFO = (
+    "machineID",
+    "systemUUID",
+    "bootID",
+    "kernelVersion",
+    "osImage",
+    "containerRuntimeVersion",
+    "kubeletVersion",
+    "kubeProxyVersion",
+    "operatingSystem",
+    "architecture",
+)
+
+
+def _node_write(obj: dict[str, Any]) -> None:
+    status = obj.setdefault("status", {})
+    status.setdefault("daemonEndpoints", {"kubeletEndpoint": {"Port": 0}})
+    info = status.setdefault("nodeInfo", {})
+    if isinstance(info, dict):
+        for k in _NODE_INFO:
+            info.setdefault(k, "")
+    _conditions(obj, ("lastHeartbeatTime", "lastTransitionTime"))
+
+
+def _secret_write(obj: dict[str, Any]) -> None:
+    string_data = obj.pop("stringData", None)
+    if isinstance(string_data, dict) and string_data:
+        data = obj.get("data")
+        if not isinstance(data, dict):
+            data = obj["data"] = {}
+        for k, v in string_data.items():
+            data[k] = base64.b64encode(str(v).encode()).decode()
+    obj.setdefault("type", "Opaque")
+
+
+def _event_write(obj: dict[str, Any]) -> None:
+    obj.setdefault("source", {})
+    for k in ("firstTimestamp", "lastTimestamp", "eventTime"):
+        obj.setdefault(k, None)
+    obj.setdefault("reportingComponent", "")
+    obj.setdefault("reportingInstance", "")
+
+
+def _configmap_write(obj: dict[str, Any]) -> None:
+    for k in ("data", "binaryData"):  # omitempty maps
+        if k in obj and not obj[k]:
+            del obj[k]
+
+
+_WRITERS: dict[tuple[str, str], Callable[[dict[str, Any]], None]] = {
+    ("", "ConfigMap"): _configmap_write,
+    ("", "Pod"): _pod_write,
+    ("", "Node"): _node_write,
+    ("", "Secret"): _secret_write,
+    ("", "Event"): _event_write,
+    ("apps", "Deployment"): lambda obj: _deployment(obj, None, False),  # type: ignore[arg-type]
+}
+
+
+def on_write(rt: ResourceType, obj: dict[str, Any]) -> None:
+    """What the decode/encode round trip adds to any stored object of the kind, in place."""
+    writer = _WRITERS.get((rt.group, rt.kind))
+    if writer is not None:
+        writer(obj)

@@ -45,6 +45,7 @@ __all__ = [
     "Timeout",
     "TooManyRequests",
     "Unauthorized",
+    "UnreasonedError",
     "UnsupportedMediaType",
     "qualified_resource",
     "status_success",
@@ -200,6 +201,12 @@ class MethodNotAllowed(ClientError):
             f'{action} is not supported on resources of kind "{qr}"', group=group, kind=resource
         )
 
+    @classmethod
+    def route(cls) -> MethodNotAllowed:
+        """No handler for this method on this path (a PUT on a collection, a POST on an
+        object): the mux's 405 as kube-apiserver renders it, with empty details."""
+        return cls("the server does not allow this method on the requested resource")
+
 
 class NotAcceptable(ClientError):
     code = 406
@@ -307,6 +314,25 @@ class Invalid(ClientError):
 class TooManyRequests(ClientError):
     code = 429
     reason = "TooManyRequests"
+
+
+class UnreasonedError(ServerError):
+    """A plain Go error that reached ``ErrorToAPIStatus``: 500, no reason, no details.
+
+    kube-apiserver answers this way where a registry returns ``fmt.Errorf`` instead of an
+    API error (a resourceVersion on create, an unknown strategic-merge directive)."""
+
+    code = 500
+    reason = ""
+
+    def __init__(self, message: str, **kw: Any) -> None:
+        kw.setdefault("details", False)
+        super().__init__(message, **kw)
+
+    def to_status(self) -> dict[str, Any]:
+        body = super().to_status()
+        del body["reason"]  # omitempty
+        return body
 
 
 class InternalError(ServerError):

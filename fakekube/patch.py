@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from fakekube.errors import BadRequest, Invalid, UnsupportedMediaType
+from fakekube.errors import BadRequest, Invalid, UnreasonedError, UnsupportedMediaType
 from fakekube.patch_schema import EMPTY, PatchSchema
 
 __all__ = [
@@ -73,13 +73,47 @@ def apply_patch(
     if content_type == JSON_PATCH:
         return json_patch(doc, _decode(body))
     if content_type == MERGE_PATCH:
-        return merge_patch(doc, _decode(body))
+        decoded = _decode(body)
+        if decoded is None:
+            raise BadRequest("Invalid JSON Patch")
+        if not isinstance(decoded, dict):
+            raise BadRequest(
+                f"error decoding patch: json: cannot unmarshal {_go_json_type(decoded)} into Go "
+                "value of type map[string]interface {}"
+            )
+        return merge_patch(doc, decoded)
     if content_type == STRATEGIC_MERGE_PATCH:
         return strategic_merge_patch(doc, _decode(body), schema)
     raise UnsupportedMediaType.media(SUPPORTED)
 
 
 # -- RFC 7386 ---------------------------------------------------------------------------
+
+
+def _go_json_type(value: Any) -> str:
+    """How encoding/json names a JSON value's type in an UnmarshalTypeError."""
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    return "number"
+
+
+def _go_format(value: Any) -> str:
+    """Go's ``%v`` of a decoded JSON value (maps print sorted by key)."""
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{_go_format(value[k])}" for k in sorted(value)) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(_go_format(v) for v in value) + "]"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def merge_patch(doc: Any, patch: Any) -> Any:
@@ -178,7 +212,10 @@ def _remove(doc: Any, path: str) -> Any:
 def json_patch(doc: Any, ops: Any) -> Any:
     """RFC 6902 on a deep copy of ``doc``."""
     if not isinstance(ops, list):
-        raise BadRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+        raise BadRequest(
+            f"error decoding patch: json: cannot unmarshal {_go_json_type(ops)} into Go value "
+            "of type []handlers.jsonPatchOp"
+        )
     out = copy.deepcopy(doc)
     for op in ops:
         if not isinstance(op, dict):
@@ -192,8 +229,11 @@ def json_patch(doc: Any, ops: Any) -> Any:
         elif kind == "remove":
             _remove(out, path)
         elif kind == "replace":
-            _get(out, path)
             tokens = _pointer(path)
+            if not tokens or not isinstance(_parent(out, tokens, path), dict):
+                _get(out, path)
+            # json-patch v4 (what kube-apiserver uses) replaces a missing object key by
+            # setting it, as add would; only arrays and missing parents fail.
             if not tokens:
                 out = copy.deepcopy(op["value"])
             else:
@@ -257,7 +297,7 @@ def _merge_map(
     if directive == "delete":
         return None
     if directive not in (None, "merge"):
-        raise BadRequest(f"Unknown patch type: {directive} in map: {patch}")
+        raise UnreasonedError(f"unknown patch type: {directive} in map: {_go_format(patch)}")
     out = copy.deepcopy(original)
     orders: dict[str, list[Any]] = {}
     deletions: dict[str, list[Any]] = {}
@@ -320,7 +360,7 @@ def _merge_list(
         for item in patch:
             if item not in out:
                 out.append(item)
-        return out
+        return _element_order(out, patch, original, None)
     out = [copy.deepcopy(o) for o in original]
     for item in patch:
         if not isinstance(item, dict):
@@ -345,6 +385,47 @@ def _merge_list(
                 out.pop(idx)
             else:
                 out[idx] = merged
+    return _element_order(out, patch, original, key)
+
+
+def _element_order(
+    merged: list[Any], patch: list[Any], original: list[Any], key: str | None
+) -> list[Any]:
+    """strategicpatch's normalizeElementOrder + mergeSortedSlice: the items the patch names,
+    in patch order, interleaved with the server-only items, which keep their order; an item
+    new to the server goes before any server item it is compared with."""
+
+    def ident(item: Any) -> Any:
+        return item.get(key) if key is not None and isinstance(item, dict) else item
+
+    patch_ids = [ident(p) for p in patch]
+    server_ids = [ident(o) for o in original]
+    named = sorted(
+        (m for m in merged if ident(m) in patch_ids), key=lambda m: patch_ids.index(ident(m))
+    )
+    server_only = [m for m in merged if ident(m) not in patch_ids]
+    out: list[Any] = []
+    i = j = 0
+    while i < len(server_only) or j < len(named):
+        if j >= len(named):
+            out.append(server_only[i])
+            i += 1
+        elif i >= len(server_only):
+            out.append(named[j])
+            j += 1
+        else:
+            li = (
+                server_ids.index(ident(server_only[i]))
+                if ident(server_only[i]) in server_ids
+                else -1
+            )
+            ri = server_ids.index(ident(named[j])) if ident(named[j]) in server_ids else -1
+            if li >= 0 and ri >= 0 and li < ri:
+                out.append(server_only[i])
+                i += 1
+            else:
+                out.append(named[j])
+                j += 1
     return out
 
 

@@ -144,7 +144,7 @@ class ResourceHandler:
         if verb == "watch":
             return await self._watch(request, rt, info, ns, q)
         if rt.namespaced and not ns and verb in ("create", "deletecollection") and not info.name:
-            raise MethodNotAllowed.for_resource(rt.plural, rt.group, verb)
+            raise MethodNotAllowed.route()
         if verb == "create":
             return await self._create(request, rt, info, ns, media)
         if verb == "update":
@@ -348,7 +348,7 @@ class ResourceHandler:
             )
             return respond(status_success_created(), 201, media)
         if info.name or info.subresource:
-            raise MethodNotAllowed.for_resource(rt.plural, rt.group, "create")
+            raise MethodNotAllowed.route()
         obj = await self._object_body(request, rt)
         created = self.store.create(rt, obj, namespace=ns, dry_run=dry)
         return respond(created, 201, media)
@@ -358,9 +358,7 @@ class ResourceHandler:
             raise BadRequest("Object 'Binding' is missing in the request body")
         bname = (body.get("metadata") or {}).get("name")
         if bname and bname != name:
-            raise BadRequest(
-                f"the name of the object ({bname}) does not match the name on the URL ({name})"
-            )
+            raise BadRequest("name in URL does not match name in Binding object")
 
     async def _legacy_binding(
         self, request: web.Request, info: RequestInfo, media: str
@@ -383,7 +381,7 @@ class ResourceHandler:
         media: str,
     ) -> web.Response:
         if not info.name:
-            raise MethodNotAllowed.for_resource(rt.plural, rt.group, "update")
+            raise MethodNotAllowed.route()
         if info.subresource not in ("", "status", "finalize"):
             raise MethodNotAllowed.for_resource(
                 f"{rt.plural}/{info.subresource}", rt.group, "update"

@@ -28,9 +28,9 @@ from fakekube.errors import (
     Cause,
     Conflict,
     Expired,
-    Invalid,
     NotFound,
     Timeout,
+    UnreasonedError,
 )
 from fakekube.registry import DEFAULT_NAMESPACES, Registry, ResourceType
 from fakekube.selectors import (
@@ -119,6 +119,7 @@ def _normalized(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
     for k in _OMIT_EMPTY:
         if k in meta and not meta[k]:
             del meta[k]
+    defaults.on_write(rt, out)
     return out
 
 
@@ -287,7 +288,8 @@ class Store:
         else:
             meta.pop("namespace", None)
         if meta.get("resourceVersion"):
-            raise BadRequest("resourceVersion should not be set on objects to be created")
+            # A plain error in the registry's BeforeCreate: a reasonless 500 upstream.
+            raise UnreasonedError("resourceVersion should not be set on objects to be created")
         if not meta.get("name") and meta.get("generateName"):
             suffix = "".join(self._rng.choice(_NAME_CHARS) for _ in range(5))
             meta["name"] = str(meta["generateName"]) + suffix
@@ -432,6 +434,14 @@ class Store:
             if "status" in new:
                 merged["status"] = new["status"]
             new = _copy(merged)
+            qos = (prev.get("status") or {}).get("qosClass")
+            if (
+                rt.plural == "pods"
+                and rt.group == ""
+                and qos
+                and isinstance(new.get("status"), dict)
+            ):
+                new["status"]["qosClass"] = qos  # podStatusStrategy keeps it: it is immutable
         elif subresource == "finalize":
             # namespaces/finalize changes spec.finalizers and nothing else.
             merged = _copy(prev)
@@ -456,6 +466,8 @@ class Store:
                     new.pop("status", None)
             if rt.namespaced:
                 meta["namespace"] = prev["metadata"]["namespace"]
+            # Defaults first (they apply at decode): a body that only omits them is no change.
+            defaults.on_write(rt, new)
             if rt.tracks_generation and _spec_changed(prev, new):
                 meta["generation"] = int(prev["metadata"].get("generation") or 1) + 1
         new = _normalized(rt, new)
@@ -517,7 +529,9 @@ class Store:
         graceful = rt.plural == "pods" and rt.group == "" and not meta.get("deletionTimestamp")
         if graceful and not meta.get("finalizers"):
             spec = old.obj.get("spec") or {}
-            grace = int(spec.get("terminationGracePeriodSeconds", 30)) if spec.get("nodeName") else 0
+            grace = (
+                int(spec.get("terminationGracePeriodSeconds", 30)) if spec.get("nodeName") else 0
+            )
             new = _copy(old.obj)
             new["metadata"]["deletionTimestamp"] = datetime.fromtimestamp(
                 self.clock() + grace, UTC
@@ -533,6 +547,8 @@ class Store:
             new = _copy(old.obj)
             new["metadata"]["deletionTimestamp"] = self.now()
             new["metadata"]["deletionGracePeriodSeconds"] = 0
+            if graceful and new["metadata"].get("generation"):
+                new["metadata"]["generation"] = int(new["metadata"]["generation"]) + 1
             return orjson.loads(self._commit(table, old.key, new, MODIFIED, old).json())
         if rt.plural == "namespaces" and rt.group == "":
             self._delete_namespace_contents(name)
@@ -578,9 +594,8 @@ class Store:
         target = binding.get("target") or {}
         node = target.get("name") if isinstance(target, Mapping) else None
         if not node:
-            raise Invalid.fields(
-                "Binding", "", name, [Cause("FieldValueRequired", "Required value", "target.name")]
-            )
+            # BindingREST.Create returns the field error list as a plain error.
+            raise UnreasonedError("target.name: Required value")
         bmeta = binding.get("metadata") or {}
         meta = old.obj["metadata"]
         if bmeta.get("uid") and bmeta["uid"] != meta.get("uid"):

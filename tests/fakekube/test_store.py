@@ -108,7 +108,8 @@ def test_main_update_ignores_status_and_status_update_ignores_spec(store: Store)
     assert after["metadata"]["generation"] == 2
     status_only = {**after, "status": {"phase": "Running"}, "spec": {"containers": []}}
     final = store.update("pods", status_only, subresource="status")
-    assert final["status"] == {"phase": "Running"}
+    # The QoS class is immutable: podStatusStrategy keeps it through status writes.
+    assert final["status"] == {"phase": "Running", "qosClass": "BestEffort"}
     assert final["spec"]["activeDeadlineSeconds"] == 5
     assert final["metadata"]["generation"] == 2
 
