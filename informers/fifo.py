@@ -62,6 +62,8 @@ ProcessFunc = Callable[[Delta, bool], None]
 
 _ADDED, _UPDATED, _DELETED = DeltaType.ADDED, DeltaType.UPDATED, DeltaType.DELETED
 _REPLACED, _SYNC = DeltaType.REPLACED, DeltaType.SYNC
+# Delta(t, o) goes through a Python-level __new__; this is the same tuple, built in C.
+_new_delta = tuple.__new__
 
 
 class RealFIFO:
@@ -214,5 +216,6 @@ class RealFIFO:
                 self.synced.set()
         if self.transformer is not None and not isinstance(obj, DeletedFinalStateUnknown):
             obj = self.transformer(obj)
-        self._items.append(Delta(dtype, obj))
-        self._wake.set()
+        self._items.append(_new_delta(Delta, (dtype, obj)))
+        if not self._wake.is_set():
+            self._wake.set()

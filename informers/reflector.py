@@ -499,14 +499,12 @@ class Reflector:
         initial-events-end bookmark, then the call returns with the rest of the batch put
         back, leaving the stream open. Raises :class:`ApiError` on an ERROR event.
         """
-        store = self.store
         clock = self.clock
-        expected_kind = self.expected_kind
-        # A watch from ""/"0" replays the current state as ADDED in key order: its versions
-        # are not a safe resume point until something else arrives.
-        synthetic = initial is None and self.last_sync_resource_version in ("", "0")
         count = 0
         rv = self.last_sync_resource_version
+        # A watch from ""/"0" replays the current state as ADDED in key order: its versions
+        # are not a safe resume point until something else arrives.
+        synthetic = initial is None and rv in ("", "0")
         while True:
             try:
                 batch = await w.next_batch()
@@ -517,47 +515,81 @@ class Reflector:
             if batch is None:
                 break
             self._last_activity = clock.now()
-            for i, ev in enumerate(batch):
-                etype = ev.get("type")
-                obj = ev.get("object")
-                if etype == "ERROR":
-                    status = obj if isinstance(obj, dict) else {}
-                    raise ApiError(int(status.get("code") or 500), status)
-                if not isinstance(obj, dict):
-                    log.warning("%s: unable to understand watch event %.200r", self.name, ev)
-                    continue
-                if expected_kind and obj.get("kind", expected_kind) != expected_kind:
-                    log.warning("%s: skipping unexpected kind %r", self.name, obj.get("kind"))
-                    continue
-                meta = obj.get("metadata") or {}
-                event_rv = meta.get("resourceVersion") or ""
-                count += 1
-                if initial is not None:
-                    if etype == "BOOKMARK":
-                        rv = event_rv or rv
-                        annotations = meta.get("annotations") or {}
-                        if annotations.get(INITIAL_EVENTS_END) == "true":
-                            w.pushback = batch[i + 1 :]
-                            return count, rv
-                    elif etype == "DELETED":
-                        initial.pop(meta_namespace_key_func(obj), None)
-                        rv = event_rv or rv
-                    elif etype in ("ADDED", "MODIFIED"):
-                        initial[meta_namespace_key_func(obj)] = obj
-                        rv = event_rv or rv
-                    continue
-                if etype == "ADDED":
-                    store.add(obj)
-                    if synthetic:
-                        continue
-                elif etype == "MODIFIED":
-                    store.update(obj)
-                elif etype == "DELETED":
-                    store.delete(obj)
-                elif etype != "BOOKMARK":
-                    log.warning("%s: unknown watch event type %r", self.name, etype)
-                    continue
-                synthetic = False
-                if event_rv:
-                    self.last_sync_resource_version = event_rv
+            if initial is not None:
+                n, rv, rest = self._initial_batch(batch, initial, rv)
+                count += n
+                if rest is not None:
+                    w.pushback = rest
+                    return count, rv
+            else:
+                n, synthetic = self._live_batch(batch, synthetic)
+                count += n
         return count, None
+
+    def _checked(self, ev: Obj) -> Obj | None:
+        """The event's object, or None (logged) if it is not one this reflector stores."""
+        obj = ev.get("object")
+        if ev.get("type") == "ERROR":
+            status = obj if isinstance(obj, dict) else {}
+            raise ApiError(int(status.get("code") or 500), status)
+        if not isinstance(obj, dict):
+            log.warning("%s: unable to understand watch event %.200r", self.name, ev)
+            return None
+        kind = self.expected_kind
+        if kind and obj.get("kind", kind) != kind:
+            log.warning("%s: skipping unexpected kind %r", self.name, obj.get("kind"))
+            return None
+        return obj
+
+    def _live_batch(self, batch: list[Obj], synthetic: bool) -> tuple[int, bool]:
+        """Hand one batch of live events to the store (the hot path: kept flat)."""
+        store = self.store
+        add, update, delete = store.add, store.update, store.delete
+        checked = self._checked
+        count = 0
+        for ev in batch:
+            obj = checked(ev)
+            if obj is None:
+                continue
+            etype = ev["type"]
+            count += 1
+            if etype == "ADDED":
+                add(obj)
+                if synthetic:
+                    continue
+            elif etype == "MODIFIED":
+                update(obj)
+            elif etype == "DELETED":
+                delete(obj)
+            elif etype != "BOOKMARK":
+                count -= 1
+                log.warning("%s: unknown watch event type %r", self.name, etype)
+                continue
+            synthetic = False
+            rv = (obj.get("metadata") or {}).get("resourceVersion")
+            if rv:
+                self.last_sync_resource_version = rv
+        return count, synthetic
+
+    def _initial_batch(
+        self, batch: list[Obj], initial: dict[str, Obj], rv: str
+    ) -> tuple[int, str, list[Obj] | None]:
+        """Fill the streaming list's temporary store; stop at the initial-events-end bookmark
+        and return the events after it."""
+        count = 0
+        for i, ev in enumerate(batch):
+            obj = self._checked(ev)
+            if obj is None:
+                continue
+            count += 1
+            etype = ev["type"]
+            meta = obj.get("metadata") or {}
+            rv = meta.get("resourceVersion") or rv
+            if etype == "BOOKMARK":
+                if (meta.get("annotations") or {}).get(INITIAL_EVENTS_END) == "true":
+                    return count, rv, batch[i + 1 :]
+            elif etype == "DELETED":
+                initial.pop(meta_namespace_key_func(obj), None)
+            elif etype in ("ADDED", "MODIFIED"):
+                initial[meta_namespace_key_func(obj)] = obj
+        return count, rv, None

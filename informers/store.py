@@ -262,11 +262,12 @@ class Indexer:
         """Per index, the values to leave and to join; computed before any mutation so an
         index function that raises leaves the store as it was."""
         changes = []
+        indices = self._indices
         for name, fn in self._indexers.items():
             old_values = fn(old) if old is not None else ()
             new_values = fn(new) if new is not None else ()
             if old_values != new_values:  # the common update leaves an index alone
-                changes.append((self._indices[name], old_values, new_values))
+                changes.append((indices[name], old_values, new_values))
         return changes
 
     @staticmethod
@@ -281,4 +282,8 @@ class Indexer:
                     if not keys:
                         del index[value]  # no empty sets left behind
             for value in new_values:
-                index.setdefault(value, set()).add(key)
+                keys = index.get(value)
+                if keys is None:
+                    index[value] = {key}
+                else:
+                    keys.add(key)
