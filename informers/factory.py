@@ -172,7 +172,12 @@ class SharedInformerFactory:
 
     def quiescent(self, resource_version: int | str | None = None) -> bool:
         """Idle: every event received is delivered, every tracked queue empty, and (if
-        given) every informer has read the server up to ``resource_version``."""
+        given) every informer has read the server up to ``resource_version``.
+
+        An informer of a resource that did not change learns a newer version only from a
+        BOOKMARK, so a caller passing a version must make sure one is sent: the Batsim
+        sync sends one at the step's version to every watch before it asks.
+        """
         if not all(q.idle for q in self._queues):
             return False
         barrier = int(resource_version) if resource_version not in (None, "") else None

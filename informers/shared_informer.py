@@ -21,6 +21,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from inspect import isawaitable
 from typing import Any, Protocol
 
 from informers.clock import Clock, RealClock
@@ -166,8 +167,8 @@ class HandlerRegistration:
                     result = self._on_update(old, new) if self._on_update else None
                 else:
                     result = self._on_delete(old) if self._on_delete else None
-                if result is not None:
-                    await result
+                if result is not None and isawaitable(result):
+                    await result  # async callbacks; a plain one's return value is ignored
             except asyncio.CancelledError:
                 raise
             except Exception:

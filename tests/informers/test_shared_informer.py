@@ -249,6 +249,17 @@ async def test_slow_handler_never_blocks_the_others(envs: list[Env]) -> None:
     await until(e.informer.quiescent)
 
 
+async def test_a_plain_callbacks_return_value_is_ignored(envs: list[Env]) -> None:
+    e = make(envs, list_page("10", pod("a", "1")))
+    seen: list[str] = []
+    e.informer.add_event_handler(on_add=lambda o, _i: (seen.append(o["metadata"]["name"]), 42))
+    e.informer.add_event_handler(on_add=lambda o, _i: seen.append("second"))
+    await e.informer.start()
+    await until(lambda: len(seen) == 2)
+    await until(e.informer.quiescent)
+    assert sorted(seen) == ["a", "second"]
+
+
 async def test_async_handlers_keep_their_own_order(envs: list[Env]) -> None:
     e = make(envs, list_page("10"))
     seen: list[str] = []
