@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -220,7 +221,9 @@ async def floor_run(url: str, rv: str, n: int, decode: bool) -> tuple[float, flo
     return elapsed, cpu
 
 
-CONTENDERS = [
+Run = Callable[[str, str, int], Coroutine[Any, Any, tuple[float, float]]]
+
+CONTENDERS: list[tuple[str, Run]] = [
     ("floor: read bytes", lambda u, rv, n: floor_run(u, rv, n, False)),
     ("floor: orjson decode, keep", lambda u, rv, n: floor_run(u, rv, n, True)),
     ("informers watch (dicts)", lambda u, rv, n: informer_run(u, rv, n, "watch")),
@@ -250,7 +253,7 @@ def main() -> None:
             gc.set_threshold(100_000, 50, 100)
         rows = []
         for name, run in CONTENDERS:
-            runs = []
+            runs: list[tuple[float, float]] = []
             for _ in range(args.repeat):
                 gc.collect()
                 runs.append(asyncio.run(run(url, rv, args.events)))

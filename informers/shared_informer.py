@@ -41,7 +41,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MaybeAwaitable = Awaitable[None] | None
+#: A callback's result: awaited if awaitable (async callbacks), otherwise ignored.
+MaybeAwaitable = Awaitable[object] | object
 #: client-go's ``minimumResyncPeriod``.
 MINIMUM_RESYNC_PERIOD = 1.0
 #: Deltas processed per batch before other tasks get a turn.

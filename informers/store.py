@@ -13,6 +13,7 @@ is safe across threads and, being synchronous, atomic across asyncio tasks.
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -37,6 +38,8 @@ KeyFunc = Callable[[Any], str]
 IndexFunc = Callable[[Any], list[str]]
 
 NAMESPACE_INDEX = "namespace"
+#: One index's change for one key: the index, the values to leave, the values to join.
+_IndexChange = tuple[dict[str, set[str]], Iterable[str], Iterable[str]]
 
 
 class DeletedFinalStateUnknown:
@@ -155,11 +158,11 @@ class Indexer:
                 del self._items[key]
                 self._apply(key, changes)
 
-    def list(self) -> list[Any]:
+    def list(self) -> builtins.list[Any]:
         with self._lock:
             return list(self._items.values())
 
-    def list_keys(self) -> list[str]:
+    def list_keys(self) -> builtins.list[str]:
         with self._lock:
             return list(self._items)
 
@@ -213,7 +216,7 @@ class Indexer:
                     for value in fn(obj):
                         index.setdefault(value, set()).add(key)
 
-    def index(self, name: str, obj: Any) -> list[Any]:
+    def index(self, name: str, obj: Any) -> builtins.list[Any]:
         """Objects sharing any of ``obj``'s values for index ``name``."""
         with self._lock:
             fn = self._indexer(name)
@@ -222,18 +225,18 @@ class Indexer:
                 keys |= self._indices[name].get(value, set())
             return [self._items[k] for k in sorted(keys)]
 
-    def index_keys(self, name: str, value: str) -> list[str]:
+    def index_keys(self, name: str, value: str) -> builtins.list[str]:
         """Keys of the objects stored under ``value`` in index ``name``, sorted."""
         with self._lock:
             self._indexer(name)
             return sorted(self._indices[name].get(value, ()))
 
-    def by_index(self, name: str, value: str) -> list[Any]:
+    def by_index(self, name: str, value: str) -> builtins.list[Any]:
         """Objects stored under ``value`` in index ``name``, in key order."""
         with self._lock:
             return [self._items[k] for k in self.index_keys(name, value)]
 
-    def list_index_func_values(self, name: str) -> list[str]:
+    def list_index_func_values(self, name: str) -> builtins.list[str]:
         with self._lock:
             self._indexer(name)
             return sorted(self._indices[name])
@@ -256,12 +259,10 @@ class Indexer:
         self._apply(key, changes)
         return old
 
-    def _index_changes(
-        self, old: Any | None, new: Any | None
-    ) -> list[tuple[dict[str, set[str]], Iterable[str], Iterable[str]]]:
+    def _index_changes(self, old: Any | None, new: Any | None) -> builtins.list[_IndexChange]:
         """Per index, the values to leave and to join; computed before any mutation so an
         index function that raises leaves the store as it was."""
-        changes = []
+        changes: builtins.list[_IndexChange] = []
         indices = self._indices
         for name, fn in self._indexers.items():
             old_values = fn(old) if old is not None else ()
@@ -271,9 +272,7 @@ class Indexer:
         return changes
 
     @staticmethod
-    def _apply(
-        key: str, changes: list[tuple[dict[str, set[str]], Iterable[str], Iterable[str]]]
-    ) -> None:
+    def _apply(key: str, changes: builtins.list[_IndexChange]) -> None:
         for index, old_values, new_values in changes:
             for value in old_values:
                 keys = index.get(value)

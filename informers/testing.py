@@ -127,7 +127,7 @@ class FakeListerWatcher:
         if isinstance(answer, BaseException):
             raise answer
         self.opened.append(answer)
-        return answer  # type: ignore[no-any-return]
+        return answer
 
 
 async def until(condition: Callable[[], bool], *, turns: int = 10_000, what: str = "") -> None:

@@ -37,13 +37,17 @@ class PodsPerNode:
         self._tasks: list[asyncio.Task[None]] = []
         self.pods.add_event_handler(
             on_add=lambda pod, _initial: self._enqueue(pod),
-            on_update=lambda old, new: (self._enqueue(old), self._enqueue(new)),
+            on_update=self._moved,
             on_delete=self._enqueue,
         )
         self.factory.informer("nodes").add_event_handler(
             on_add=lambda node, _initial: self.queue.add(node["metadata"]["name"]),
             on_delete=lambda node: self.queue.add(_unwrap(node)["metadata"]["name"]),
         )
+
+    def _moved(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        self._enqueue(old)  # the node it left (if it changed) and the one it is on
+        self._enqueue(new)
 
     def _enqueue(self, pod: Any) -> None:
         for node in pod_node(_unwrap(pod)):
@@ -86,7 +90,8 @@ class PodsPerNode:
 
 
 def _unwrap(obj: Any) -> dict[str, Any]:
-    return obj.obj if isinstance(obj, DeletedFinalStateUnknown) else obj
+    """The object itself, or the last state a DeletedFinalStateUnknown carries."""
+    return obj.obj if isinstance(obj, DeletedFinalStateUnknown) else obj  # type: ignore[no-any-return]
 
 
 async def main(kubeconfig: str, once: bool) -> None:

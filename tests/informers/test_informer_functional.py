@@ -49,8 +49,8 @@ def cache_equals_server(cluster: FakeCluster, informer: SharedIndexInformer) -> 
         f"{p['metadata']['namespace']}/{p['metadata']['name']}": p["metadata"]["resourceVersion"]
         for p in cluster.store.list("pods").objects()
     }
-    cached = {o_key: informer.indexer.get_by_key(o_key) for o_key in informer.indexer.list_keys()}
-    return server == {k: o["metadata"]["resourceVersion"] for k, o in cached.items()}
+    cached = {k: informer.indexer.get_by_key(k) for k in informer.indexer.list_keys()}
+    return server == {k: o["metadata"]["resourceVersion"] for k, o in cached.items() if o}
 
 
 def list_queries(cluster: FakeCluster) -> list[dict[str, str]]:
@@ -200,7 +200,12 @@ async def test_dropped_watches_resume_from_the_last_version_without_relisting(
         h.aged()
         assert h.cluster.faults.drop_watches() == 1
         await h.watching()
-        await h.cluster.wait_for(lambda r=round_: len(watch_queries(h.cluster)) == r + 2)
+        started = round_ + 2  # the first watch, then one per drop
+
+        def rewatched(n: int = started) -> bool:
+            return len(watch_queries(h.cluster)) == n
+
+        await h.cluster.wait_for(rewatched)
         assert watch_queries(h.cluster)[-1]["resourceVersion"] == rv
     h.cluster.store.create("pods", pod("after-drops"))
     await h.cluster.wait_for(lambda: cache_equals_server(h.cluster, h.informer))
@@ -342,7 +347,11 @@ async def test_quorum_relist_follows_continue_and_an_expired_token_means_one_ful
         cluster.store.create("pods", pod("p9999"))
         cluster.faults.compact()  # so the resumed watch gets 410 and the round ends
         for n in (1, 2):  # after the watch's 410, after the list's 500
-            await cluster.wait_for(lambda n=n: reflector.backoff.waits == n)
+
+            def backing_off(n: int = n) -> bool:
+                return reflector.backoff.waits == n
+
+            await cluster.wait_for(backing_off)
             clock.step(3.2)
         await cluster.wait_for(lambda: len(list_queries(cluster)) == 6)
         queries = list_queries(cluster)

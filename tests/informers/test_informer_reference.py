@@ -44,16 +44,18 @@ async def api(reference: ReferenceControlPlane) -> AsyncIterator[Any]:
 async def namespace(api: Any) -> AsyncIterator[str]:
     name = f"informers-{uuid.uuid4().hex[:8]}"
     core = client.CoreV1Api(api)
-    await core.create_namespace({"metadata": {"name": name}})
+    await core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
     yield name
     await core.delete_namespace(name)
 
 
-def pod(name: str, **labels: str) -> dict[str, Any]:
-    return {
-        "metadata": {"name": name, "labels": labels},
-        "spec": {"containers": [{"name": "c", "image": "registry.k8s.io/pause:3.10"}]},
-    }
+def pod(name: str, **labels: str) -> V1Pod:
+    return V1Pod(
+        metadata=client.V1ObjectMeta(name=name, labels=labels),
+        spec=client.V1PodSpec(
+            containers=[client.V1Container(name="c", image="registry.k8s.io/pause:3.10")]
+        ),
+    )
 
 
 async def eventually(cond: Any, timeout: float = 20.0) -> None:
@@ -70,12 +72,9 @@ async def server_pods(api: Any, ns: str) -> dict[str, str]:
 
 def cached(factory: SharedInformerFactory, ns: str) -> dict[str, str]:
     idx = factory.informer("pods", namespace=ns).indexer
-    out = {}
-    for key in idx.list_keys():
-        obj = idx.get_by_key(key)
-        meta = obj["metadata"] if isinstance(obj, dict) else obj.metadata.to_dict()
-        out[key] = meta.get("resourceVersion") or meta.get("resource_version")
-    return out
+    return {
+        k: o["metadata"]["resourceVersion"] for k in idx.list_keys() if (o := idx.get_by_key(k))
+    }
 
 
 @pytest.mark.parametrize("use_watch_list", [False, True], ids=["list-watch", "streaming-list"])
@@ -87,7 +86,7 @@ async def test_informer_follows_a_real_kube_apiserver(
         await core.create_namespaced_pod(namespace, pod(f"p{i}"))
     factory = SharedInformerFactory(api, namespace=namespace, use_watch_list=use_watch_list)
     informer = factory.informer("pods")
-    events: list[tuple[str, str]] = []
+    events: list[tuple[str, Any]] = []
     informer.add_event_handler(
         on_add=lambda o, initial: events.append(("add-initial" if initial else "add", o)),
         on_update=lambda old, new: events.append(("update", new)),

@@ -79,8 +79,9 @@ async def test_reflector_first_list_is_rv0_paged_then_watch_from_the_list_versio
     assert watch["allowWatchBookmarks"] == "true"
     assert 300 <= int(watch["timeoutSeconds"]) < 600
     assert store.list_keys() == ["ns/a", "ns/b"]
-    assert store.get_by_key("ns/a")["kind"] == "Pod"  # list items get what events carry
-    assert store.get_by_key("ns/a")["apiVersion"] == "v1"
+    a = store.get_by_key("ns/a")
+    assert a is not None
+    assert (a["kind"], a["apiVersion"]) == ("Pod", "v1")  # list items get what events carry
     assert r.last_sync_resource_version == "10"
 
 
@@ -472,7 +473,8 @@ async def test_watch_list_replaces_the_store_at_the_end_bookmark_and_keeps_the_s
     assert len(store) == 0  # nothing is visible before the bookmark
     stream.send(*initial_events(end_rv="50"), {"type": "DELETED", "object": pod("b", "51")})
     await until(lambda: store.list_keys() == ["ns/a"] and r.last_sync_resource_version == "51")
-    assert store.get_by_key("ns/a")["metadata"]["resourceVersion"] == "5"
+    a = store.get_by_key("ns/a")
+    assert a is not None and a["metadata"]["resourceVersion"] == "5"
     assert src.verbs() == ["watch"]
     params = src.params("watch")[0]
     assert params["sendInitialEvents"] == "true"

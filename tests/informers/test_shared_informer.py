@@ -252,7 +252,12 @@ async def test_slow_handler_never_blocks_the_others(envs: list[Env]) -> None:
 async def test_a_plain_callbacks_return_value_is_ignored(envs: list[Env]) -> None:
     e = make(envs, list_page("10", pod("a", "1")))
     seen: list[str] = []
-    e.informer.add_event_handler(on_add=lambda o, _i: (seen.append(o["metadata"]["name"]), 42))
+
+    def returns_a_value(o: dict[str, Any], _i: bool) -> int:
+        seen.append(o["metadata"]["name"])
+        return 42
+
+    e.informer.add_event_handler(on_add=returns_a_value)
     e.informer.add_event_handler(on_add=lambda o, _i: seen.append("second"))
     await e.informer.start()
     await until(lambda: len(seen) == 2)

@@ -25,7 +25,7 @@ def pod(name: str, ns: str = "default", **labels: str) -> dict[str, Any]:
 
 def by_label(key: str) -> Any:
     def values(o: dict[str, Any]) -> list[str]:
-        labels = o["metadata"].get("labels") or {}
+        labels: dict[str, str] = o["metadata"].get("labels") or {}
         return [labels[key]] if key in labels else []
 
     return values
@@ -75,7 +75,7 @@ def test_thread_safe_store_add_keeps_non_empty_set_post_delete_from_index() -> N
 
 def test_thread_safe_store_indexing_functions_with_multiple_values() -> None:
     def tags(o: dict[str, Any]) -> list[str]:
-        return o["metadata"]["labels"].get("t", "").split("-")
+        return str(o["metadata"]["labels"].get("t", "")).split("-")
 
     idx = Indexer(indexers={"tags": tags})
     idx.add(pod("a", t="x-y"))
