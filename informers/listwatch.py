@@ -31,11 +31,12 @@ __all__ = ["ListWatch", "ListerWatcher", "WatchStream"]
 
 Obj = dict[str, Any]
 
-#: Seconds a LIST may take before it counts as failed.
-LIST_TIMEOUT = 60.0
+#: A LIST may take as long as it keeps sending; silent this long, it has failed.
+LIST_SILENCE = 60.0
 #: Grace on top of a watch's ``timeoutSeconds`` before the client gives up on it: a
 #: backstop only, the reflector's inactivity watchdog acts long before.
 WATCH_GRACE = 60.0
+CONNECT_TIMEOUT = 30.0
 
 
 class WatchStream(Protocol):
@@ -180,7 +181,8 @@ class ListWatch:
 
     async def list(self, **params: str) -> Obj:
         what = f"list {self.path}"
-        resp = await self._get(params, LIST_TIMEOUT, what)
+        timeout = aiohttp.ClientTimeout(sock_read=LIST_SILENCE, sock_connect=CONNECT_TIMEOUT)
+        resp = await self._get(params, timeout, what)
         try:
             with _transport_errors(what):
                 body = await resp.read()
@@ -197,7 +199,7 @@ class ListWatch:
     async def watch(self, **params: str) -> WatchStream:
         what = f"watch {self.path}"
         total = float(params.get("timeoutSeconds") or 1800) + WATCH_GRACE
-        timeout = aiohttp.ClientTimeout(total=total, sock_connect=30)
+        timeout = aiohttp.ClientTimeout(total=total, sock_connect=CONNECT_TIMEOUT)
         resp = await self._get({**params, "watch": "true"}, timeout, what)
         return _HttpWatch(resp, what)
 

@@ -229,6 +229,7 @@ class SharedIndexInformer:
         self._started = False
         self._started_event = asyncio.Event()
         self._stopped = False
+        self._stopped_event = asyncio.Event()
         self._processing = False
         self.fifo: RealFIFO | None = None
         self.reflector: Reflector | None = None
@@ -372,21 +373,31 @@ class SharedIndexInformer:
         ]
 
     async def wait_for_sync(self, timeout: float | None = None) -> bool:
-        """Wait until :meth:`has_synced` (and for start, if need be); False on timeout."""
+        """Wait until :meth:`has_synced` (and for start, if need be); False if ``timeout``
+        passes or the informer stops first (client-go's ``WaitForCacheSync``)."""
+
+        async def synced() -> None:
+            await self._started_event.wait()
+            assert self.fifo is not None
+            await self.fifo.synced.wait()
+
+        waiters = [
+            asyncio.ensure_future(synced()),
+            asyncio.ensure_future(self._stopped_event.wait()),
+        ]
         try:
-            async with asyncio.timeout(timeout):
-                await self._started_event.wait()
-                assert self.fifo is not None
-                await self.fifo.synced.wait()
-        except TimeoutError:
-            return False
-        return True
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()
+        return self.has_synced()
 
     async def stop(self) -> None:
         """Stop watching and delivering, and wait until every task has ended (idempotent)."""
         if self._stopped:
             return
         self._stopped = True
+        self._stopped_event.set()
         if self.reflector is not None:
             await self.reflector.stop()
         if self.fifo is not None:

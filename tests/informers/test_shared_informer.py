@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from informers.clock import FakeClock
+from informers.errors import ApiError
 from informers.shared_informer import SharedIndexInformer
 from informers.store import DeletedFinalStateUnknown
 from informers.testing import FakeListerWatcher, FakeWatch, list_page, until
@@ -395,6 +396,15 @@ async def test_has_synced_and_last_sync_resource_version(envs: list[Env]) -> Non
     await e.informer.start()
     assert await waiter
     assert e.informer.has_synced() and e.informer.last_sync_resource_version == "7"
+
+
+async def test_wait_for_sync_returns_false_once_stopped(envs: list[Env]) -> None:
+    e = make(envs, ApiError(403, {"code": 403, "reason": "Forbidden"}))
+    await e.informer.start()
+    waiter = asyncio.create_task(e.informer.wait_for_sync())  # no timeout
+    await until(lambda: len(e.src.calls) == 1)
+    await e.informer.stop()
+    assert await asyncio.wait_for(waiter, 1) is False
 
 
 async def test_add_indexers_after_start_indexes_the_cache(envs: list[Env]) -> None:
