@@ -70,6 +70,14 @@ def _transport_errors(what: str) -> Iterator[None]:
         raise TransportError(f"{what}: timed out") from exc
 
 
+def _decodes(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
 def _decode_error(line: bytes, exc: Exception) -> ApiError:
     # client-go turns an undecodable event into an ERROR event with an InternalError.
     message = f"unable to decode an event from the watch stream: {exc}: {line[:120]!r}"
@@ -94,19 +102,15 @@ class _HttpWatch:
                 if not chunk:
                     break
                 more = content.read_nowait(-1)  # everything else already received
-                if more:
-                    chunk += more
-                if pending:
-                    chunk = pending + chunk
+                if pending or more:
+                    chunk = b"".join((pending, chunk, more))
                 lines = chunk.split(b"\n")
                 pending = lines.pop()
-                batch: list[Obj] = []
-                for line in lines:
-                    if line:
-                        try:
-                            batch.append(loads(line))
-                        except orjson.JSONDecodeError as exc:
-                            raise _decode_error(line, exc) from None
+                try:
+                    batch: list[Obj] = [loads(line) for line in lines if line]
+                except orjson.JSONDecodeError as exc:
+                    bad = next(line for line in lines if line and not _decodes(line))
+                    raise _decode_error(bad, exc) from None
                 if batch:
                     yield batch
             if pending.strip():

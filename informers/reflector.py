@@ -545,13 +545,19 @@ class Reflector:
         """Hand one batch of live events to the store (the hot path: kept flat)."""
         store = self.store
         add, update, delete = store.add, store.update, store.delete
-        checked = self._checked
+        kind = self.expected_kind
         count = 0
         for ev in batch:
-            obj = checked(ev)
-            if obj is None:
-                continue
-            etype = ev["type"]
+            obj = ev.get("object")
+            etype = ev.get("type")
+            if (
+                etype == "ERROR"
+                or obj.__class__ is not dict
+                or (kind and obj.get("kind", kind) != kind)
+            ):
+                obj = self._checked(ev)  # raises on ERROR, logs and skips the others
+                if obj is None:
+                    continue
             count += 1
             if etype == "ADDED":
                 add(obj)
