@@ -431,7 +431,7 @@ class Reflector:
                 count, _ = await self._guarded(w, start, None)
             except WatchStalled as exc:
                 self.stalls += 1
-                log.warning("%s: %s; resuming the watch", self.name, exc)
+                log.info("%s: %s; resuming the watch", self.name, exc)
                 count = -1  # not a short watch: it was open for the whole deadline
             except InformerError as exc:
                 err = exc
