@@ -22,7 +22,7 @@ import pytest_asyncio
 
 from conformance.manifest import shared
 from conformance.runners import KubeSchedulerUnderTest, kube_scheduler_versions
-from conformance.scenarios import Env, Scenario, open_env
+from conformance.scenarios import POOL, Env, Scenario, open_env
 from fakekube.cluster import FakeCluster
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -180,6 +180,43 @@ async def test_unschedulable_pod_binds_after_another_pod_completes(
     placements, seconds = await scenario.timed(scenario.bound("second"))
     assert placements == {"second": "a"}
     record_property("pod_completed_to_bound_seconds", round(seconds, 2))
+
+
+@pytest.mark.parametrize("env", BOTH, indirect=True)
+async def test_repeated_scheduling_failure_patches_the_event_series(
+    env: Env, scenario: Scenario
+) -> None:
+    scenario.node("a", cpu="1")
+    # Room, but outside the pod's pool: growing it requeues the pod (NodeResourcesFit's
+    # queueing hint) without changing why it fails.
+    elsewhere = scenario.node("elsewhere", cpu="4", labels={POOL: f"{scenario.name}-unused"})
+    scenario.pod("big", cpu="2")
+    await scenario.unschedulable("big")
+
+    def series() -> list[dict[str, Any]]:
+        events = scenario.events("FailedScheduling")
+        return [e for e in events if (e.get("series") or {}).get("count", 0) >= 2]
+
+    # client-go's event recorder keys events by their note and the pod's resourceVersion:
+    # the 1st failure's status patch moves the pod on, so the 2nd event is new and the 3rd,
+    # identical to it, becomes a series: a PATCH of the 2nd event with series.count 2.
+    for cpu in ("8", "16"):
+        seen = len(scenario.events("FailedScheduling"))
+        env.store.patch(
+            "nodes",
+            elsewhere,
+            "application/merge-patch+json",
+            {"status": {"capacity": {"cpu": cpu}, "allocatable": {"cpu": cpu}}},
+            subresource="status",
+        )
+        await scenario.wait(
+            lambda seen=seen: len(scenario.events("FailedScheduling")) > seen or series(),
+            f"another scheduling attempt after the node grew to {cpu} cpu",
+        )
+
+    [event] = await scenario.wait(series, "the FailedScheduling event patched into a series")
+    assert event["regarding"]["name"] == "big"
+    assert len(scenario.events("FailedScheduling")) == 2  # the 3rd was a PATCH, not a POST
 
 
 # -- preemption ---------------------------------------------------------------------------
