@@ -24,7 +24,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
-from fakekube._proto.table import MESSAGES
+from fakekube._proto.table import KINDS, MESSAGES
 from fakekube.errors import BadRequest, UnsupportedMediaType
 
 __all__ = ["MAGIC", "PROTOBUF", "SUPPORTED", "decode"]
@@ -33,22 +33,16 @@ PROTOBUF = "application/vnd.kubernetes.protobuf"
 MAGIC = b"k8s\x00"
 
 _META = "k8s.io.apimachinery.pkg.apis.meta.v1"
-#: (apiVersion, kind) → message full name.
-_KINDS: dict[tuple[str, str], str] = {
-    ("v1", "Binding"): "k8s.io.api.core.v1.Binding",
-    ("v1", "Pod"): "k8s.io.api.core.v1.Pod",
-    ("v1", "Node"): "k8s.io.api.core.v1.Node",
-    ("v1", "Event"): "k8s.io.api.core.v1.Event",
-    ("events.k8s.io/v1", "Event"): "k8s.io.api.events.v1.Event",
-    ("coordination.k8s.io/v1", "Lease"): "k8s.io.api.coordination.v1.Lease",
-    ("policy/v1", "Eviction"): "k8s.io.api.policy.v1.Eviction",
-    ("v1", "DeleteOptions"): f"{_META}.DeleteOptions",
-    ("meta.k8s.io/v1", "DeleteOptions"): f"{_META}.DeleteOptions",
-}
-SUPPORTED: frozenset[tuple[str, str]] = frozenset(_KINDS)
+_APIEXT = "k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1"
+#: (apiVersion, kind) → message full name: every built-in kind of the registry and the
+#: option/subresource bodies (Binding, Eviction, Scale, DeleteOptions).
+SUPPORTED: frozenset[tuple[str, str]] = frozenset(KINDS)
+_GROUP_VERSIONS = frozenset(api_version for api_version, _ in KINDS)
 
 #: (message, field) → "i" (json inline) / "z" (zero value serialized), from Go struct tags.
 _FLAGS: dict[tuple[str, str], str] = {}
+#: (message, field) → its json name, where that is not the proto name (``$ref``).
+_JSON_NAMES: dict[tuple[str, str], str] = {}
 
 _SCALAR_TYPES = {
     "string": FieldDescriptor.TYPE_STRING,
@@ -90,9 +84,11 @@ def _build_pool() -> descriptor_pool.DescriptorPool:
             )
             deps[package] = set()
         msg = fdp.message_type.add(name=name)
-        for fname, number, label, ftype, flags in fields:
+        for fname, number, label, ftype, flags, json_name in fields:
             if flags:
                 _FLAGS[(full, fname)] = flags
+            if json_name != fname:
+                _JSON_NAMES[(full, fname)] = json_name
             field = msg.field.add(name=fname, number=number, json_name=fname)
             targets = ftype.split(":", 1)
             if label == "map":
@@ -176,6 +172,26 @@ def _special(desc: Descriptor, msg: Message) -> tuple[bool, Any]:
             return True, base64.b64encode(raw).decode()
     if name == f"{_META}.Duration":
         return True, _go_duration(msg.duration)  # type: ignore[attr-defined]
+    if name.startswith(_APIEXT):
+        return _apiextensions(name.rpartition(".")[2], msg)
+    return False, None
+
+
+def _apiextensions(name: str, msg: Any) -> tuple[bool, Any]:
+    """The JSON-schema wrappers whose Go ``MarshalJSON`` (apiextensions ``v1/marshal.go``)
+    writes one of two shapes: a bool or a schema, a schema or a list."""
+    if name == "JSON":
+        return True, orjson.loads(msg.raw) if msg.raw else None
+    if name == "JSONSchemaPropsOrBool":
+        return True, _to_json(msg.schema) if msg.HasField("schema") else msg.allows
+    if name == "JSONSchemaPropsOrArray":
+        if len(msg.jSONSchemas):
+            return True, [_to_json(s) for s in msg.jSONSchemas]
+        return True, _to_json(msg.schema) if msg.HasField("schema") else None
+    if name == "JSONSchemaPropsOrStringArray":
+        if len(msg.property):
+            return True, list(msg.property)
+        return True, _to_json(msg.schema) if msg.HasField("schema") else None
     return False, None
 
 
@@ -216,16 +232,18 @@ def _to_json(msg: Message) -> Any:
         return value
     out: dict[str, Any] = {}
     for field, val in msg.ListFields():
-        flags = _FLAGS.get((desc.full_name, field.name), "")
+        key = (desc.full_name, field.name)
+        flags = _FLAGS.get(key, "")
+        name = _JSON_NAMES.get(key, field.name)
         if field.message_type is not None and field.message_type.GetOptions().map_entry:
             value_field = field.message_type.fields_by_name["value"]
             mapped = {k: _value(value_field, v) for k, v in val.items()}
             if mapped:
-                out[field.name] = mapped
+                out[name] = mapped
         elif _repeated(field):
             items = [_value(field, v) for v in val]
             if items:
-                out[field.name] = items
+                out[name] = items
         else:
             converted = _value(field, val)
             if "i" in flags and isinstance(converted, dict):
@@ -235,30 +253,67 @@ def _to_json(msg: Message) -> Any:
                 continue
             if converted in ("", 0, False, {}) and "z" not in flags:
                 continue  # omitempty
-            out[field.name] = converted
+            out[name] = converted
     return out
 
 
-def decode(body: bytes) -> dict[str, Any]:
-    """Decode one protobuf request body to the object's JSON form."""
+def _internal_package(api_version: str) -> str:
+    """The Go package of a group's internal types, as conversion errors name them."""
+    group = api_version.rpartition("/")[0]
+    return group.split(".")[0] if group else "core"
+
+
+def _summary(body: bytes, limit: int = 30) -> str:
+    """handlers.summarizeData: the head of an unreadable body, in hex unless it is JSON."""
+    if not body:
+        return "<empty>"
+    head = body[:limit]
+    text = head.decode("utf-8", "replace") if body[:1] == b"{" else head.hex()
+    return text + (" ..." if len(body) > limit else "")
+
+
+def decode(body: bytes, into: tuple[str, str] | None = None) -> dict[str, Any]:
+    """Decode one protobuf request body to the object's JSON form.
+
+    ``into`` is the (apiVersion, kind) the endpoint stores; errors are worded as
+    kube-apiserver's ``transformDecodeError`` words them for it.
+    """
+    into_version, into_kind = into or ("", "")
     if not body.startswith(MAGIC):
+        prefix = " ".join(str(b) for b in MAGIC)
         raise BadRequest(
-            "provided protobuf body does not start with the Kubernetes magic prefix k8s\\x00"
+            f"the object provided is unrecognized (must be of type {into_kind or 'Object'}): "
+            "provided data does not appear to be a protobuf message, expected prefix "
+            f"[{prefix}] ({_summary(body)})"
         )
     envelope = _message("k8s.io.apimachinery.pkg.runtime.Unknown")
     try:
         envelope.ParseFromString(body[len(MAGIC) :])
     except DecodeError as exc:
-        raise BadRequest(f"unable to decode protobuf envelope: {exc}") from None
+        raise BadRequest(
+            f"the object provided is unrecognized (must be of type {into_kind or 'Object'}): "
+            f"{exc} ({_summary(body)})"
+        ) from None
     type_meta = envelope.typeMeta  # type: ignore[attr-defined]
-    api_version, kind = type_meta.apiVersion, type_meta.kind
-    full = _KINDS.get((api_version, kind))
+    # gvkWithDefaults: an envelope without a type is the endpoint's own kind.
+    api_version = type_meta.apiVersion or into_version
+    kind = type_meta.kind or into_kind
+    full = KINDS.get((api_version, kind))
+    if full is None and kind == "DeleteOptions" and api_version in _GROUP_VERSIONS:
+        # metav1.AddToGroupVersion registers DeleteOptions in every group version, and
+        # client-go encodes it under its client's (apps/v1, batch/v1, ...).
+        full = KINDS[("v1", "DeleteOptions")]
+    version = api_version.rpartition("/")[2]
+    cannot = f'{kind} in version "{version}" cannot be handled as a {into_kind or kind}'
     if full is None:
-        raise UnsupportedMediaType(
-            f"the body of the request was in an unknown format - {kind} in version "
-            f'"{api_version}" cannot be decoded from protobuf by this server; accepted media '
-            "types include: application/json, application/yaml",
-            details=False,
+        raise BadRequest(
+            f'{cannot}: no kind "{kind}" is registered for version "{api_version}" in scheme '
+            '"pkg/runtime/scheme.go:111"'
+        )
+    if into_kind and (api_version, kind) != (into_version, into_kind):
+        raise BadRequest(
+            f"{cannot}: converting ({version}.{kind}) to "
+            f"({_internal_package(into_version)}.{into_kind}): unknown conversion"
         )
     if envelope.contentEncoding:  # type: ignore[attr-defined]
         raise UnsupportedMediaType(
@@ -269,6 +324,6 @@ def decode(body: bytes) -> dict[str, Any]:
     try:
         msg.ParseFromString(envelope.raw)  # type: ignore[attr-defined]
     except DecodeError as exc:
-        raise BadRequest(f"unable to decode {kind} from protobuf: {exc}") from None
+        raise BadRequest(f"{cannot}: {exc}") from None
     obj = _to_json(msg)
     return {"kind": kind, "apiVersion": api_version, **obj}

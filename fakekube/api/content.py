@@ -15,6 +15,7 @@ import yaml
 from aiohttp import web
 
 from fakekube.errors import BadRequest, NotAcceptable, RequestEntityTooLarge, UnsupportedMediaType
+from fakekube.registry import ResourceType
 
 __all__ = [
     "BODY_SINK",
@@ -62,15 +63,21 @@ async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes:
     return body
 
 
-def decode_body(body: bytes, content_type: str | None, *, kind: str, version: str) -> Any:
-    """Decode a create/update/delete body by its media type."""
+def decode_body(body: bytes, content_type: str | None, rt: ResourceType | None = None) -> Any:
+    """Decode a create/update/delete body for resource ``rt`` by its media type.
+
+    Custom resources have no protobuf form: kube-apiserver's serializer for them offers
+    JSON and YAML only, so a protobuf body is a 415 there, as for any unknown media type.
+    """
     mt = media_type(content_type) or JSON
+    if mt == PROTOBUF and rt is not None and rt.custom:
+        raise UnsupportedMediaType.media([JSON, YAML])
     if mt == PROTOBUF:
         from fakekube import protobuf
 
-        return protobuf.decode(body)
+        return protobuf.decode(body, (rt.api_version, rt.kind) if rt else None)
     if mt in (JSON, "application/json-patch+json", "application/merge-patch+json"):
-        return decode_json(body, kind=kind, version=version)
+        return decode_json(body)
     if mt == YAML:
         try:
             return yaml.safe_load(body.decode("utf-8")) if body.strip() else None
@@ -79,7 +86,7 @@ def decode_body(body: bytes, content_type: str | None, *, kind: str, version: st
     raise UnsupportedMediaType.media(SUPPORTED_BODY_TYPES)
 
 
-def decode_json(body: bytes, *, kind: str, version: str) -> Any:
+def decode_json(body: bytes) -> Any:
     if not body.strip():
         return None
     try:

@@ -3,8 +3,9 @@ module fakekube.test/protobufgen
 go 1.25.0
 
 require (
-	k8s.io/api v0.35.0
-	k8s.io/apimachinery v0.35.0
+	k8s.io/api v0.35.4
+	k8s.io/apiextensions-apiserver v0.35.4
+	k8s.io/apimachinery v0.35.4
 )
 
 require (
