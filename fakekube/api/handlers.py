@@ -315,9 +315,7 @@ class ResourceHandler:
     # -- writes ----------------------------------------------------------------------
     async def _body(self, request: web.Request, rt: ResourceType | None = None) -> Any:
         raw = await read_body(request, self.config.max_body)
-        kind = rt.kind if rt else ""
-        version = rt.version if rt else "v1"
-        return decode_body(raw, request.headers.get("Content-Type"), kind=kind, version=version)
+        return decode_body(raw, request.headers.get("Content-Type"), rt)
 
     async def _object_body(self, request: web.Request, rt: ResourceType) -> dict[str, Any]:
         body = await self._body(request, rt)
