@@ -118,7 +118,6 @@ def _pod(obj: dict[str, Any], store: Store, keep_status: bool) -> None:
     spec = obj.setdefault("spec", {})
     _pod_spec(spec)
     spec.setdefault("enableServiceLinks", True)
-    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
     _default_tolerations(spec)
     _priority(obj, store)
     if not keep_status or "status" not in obj:
@@ -129,29 +128,53 @@ def _pod(obj: dict[str, Any], store: Store, keep_status: bool) -> None:
 
 
 def _priority(obj: dict[str, Any], store: Store) -> None:
-    """The Priority admission plugin: priority comes from the named PriorityClass."""
+    """The Priority admission plugin (``plugin/pkg/admission/priority/admission.go``).
+
+    Priority and preemption policy come from the named PriorityClass, else the global
+    default one, else 0 and PreemptLowerPriority; a value the pod states itself must equal
+    the computed one, or the pod is Forbidden.
+    """
     spec = obj["spec"]
+    pod = str((obj.get("metadata") or {}).get("name") or "")
     name = spec.get("priorityClassName")
+    pc: dict[str, Any] | None = None
     if name:
         pc = store.try_get("priorityclasses", name)
         if pc is None:
-            pod = str((obj.get("metadata") or {}).get("name") or "")
             # admission.NewForbidden: the resource and name lead the message.
             raise Forbidden(
                 f'pods "{pod}" is forbidden: no PriorityClass with name {name} was found',
                 name=pod,
                 kind="pods",
             )
-        spec["priority"] = int(pc.get("value") or 0)
-        if pc.get("preemptionPolicy"):
-            spec["preemptionPolicy"] = pc["preemptionPolicy"]
-        return
-    for pc in store.list("priorityclasses").items:
-        if pc.obj.get("globalDefault"):
-            spec["priorityClassName"] = pc.name
-            spec["priority"] = int(pc.obj.get("value") or 0)
-            return
-    spec.setdefault("priority", 0)
+    else:
+        for entry in store.list("priorityclasses").items:
+            if entry.obj.get("globalDefault"):
+                spec["priorityClassName"] = entry.name
+                pc = entry.obj
+                break
+    priority = int(pc.get("value") or 0) if pc else 0
+    policy = (pc.get("preemptionPolicy") if pc else None) or "PreemptLowerPriority"
+    given = spec.get("priority")
+    if given is not None and given != priority:
+        raise Forbidden(
+            f'pods "{pod}" is forbidden: the integer value of priority ({given}) must not be '
+            f"provided in pod spec; priority admission controller computed {priority} from the "
+            "given PriorityClass name",
+            name=pod,
+            kind="pods",
+        )
+    spec["priority"] = priority
+    given_policy = spec.get("preemptionPolicy")
+    if given_policy is not None and given_policy != policy:
+        raise Forbidden(
+            f'pods "{pod}" is forbidden: the string value of PreemptionPolicy ({given_policy}) '
+            f"must not be provided in pod spec; priority admission controller computed {policy} "
+            "from the given PriorityClass name",
+            name=pod,
+            kind="pods",
+        )
+    spec["preemptionPolicy"] = policy
 
 
 def _node(obj: dict[str, Any], store: Store, keep_status: bool) -> None:
