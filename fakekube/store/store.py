@@ -747,7 +747,7 @@ class Store:
         ns = namespace if rt.namespaced and namespace else None
         probe = _Probe(ns, labels, fields)
         items = [table.objects[k] for k in sorted(table.objects)]
-        if not probe.all:
+        if not probe.all or ns is not None:  # probe.all means no selectors, not no namespace
             items = [e for e in items if probe.matches(e)]
         return ListResult(rt, self._rv, items)
 
