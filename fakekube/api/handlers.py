@@ -20,6 +20,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from fakekube import patch as patching
+from fakekube import scale
 from fakekube.api import tables
 from fakekube.api.content import (
     JSON,
@@ -136,6 +137,8 @@ class ResourceHandler:
             raise NotFound.path()
         if info.subresource and info.subresource not in rt.subresources:
             raise NotFound.path()
+        if info.subresource == "scale" and not rt.custom:
+            return await self._scale(request, rt, info, ns, media)
         verb = info.verb
         if verb == "get":
             return self._get(request, rt, info, ns, media)
@@ -270,6 +273,8 @@ class ResourceHandler:
         if not watcher.send_initial_events and requested.isdigit() and int(requested) > 0:
             start_rv = min(int(requested), watcher.rv)
         gate = request.app[FAULTS].gate
+        as_table = wants_table(request.headers.get("Accept"))
+        tabled = tables.WatchTables(rt, q.get("includeObject", "Metadata")) if as_table else None
         try:
             while True:
                 if gate.closed:
@@ -281,6 +286,8 @@ class ResourceHandler:
                             break  # dropped while paused: cut without a word
                         continue
                     frames = watcher.drain()
+                    if frames and tabled:
+                        frames = tabled.frames(frames)
                     if frames:
                         with watcher.writing():
                             await resp.write(b"".join(frames))
@@ -295,6 +302,8 @@ class ResourceHandler:
                         watcher.bookmark(watcher.rv)
                     next_bookmark = bookmark_after(now)
                 frames = watcher.drain()
+                if frames and tabled:
+                    frames = tabled.frames(frames)
                 if frames:
                     with watcher.writing():
                         await resp.write(b"".join(frames))
@@ -313,6 +322,27 @@ class ResourceHandler:
         return resp
 
     # -- writes ----------------------------------------------------------------------
+    async def _scale(
+        self, request: web.Request, rt: ResourceType, info: RequestInfo, ns: str | None, media: str
+    ) -> web.Response:
+        """``.../{name}/scale``: get, update and patch an autoscaling/v1 Scale."""
+        dry = request.query.get("dryRun") == "All"
+        if info.verb == "get":
+            return respond(scale.get_scale(self.store, rt, info.name, ns), 200, media)
+        if info.verb == "update":
+            body = await self._body(request)
+            return respond(
+                scale.update_scale(self.store, rt, info.name, ns, body, dry_run=dry), 200, media
+            )
+        if info.verb == "patch":
+            ptype = media_type(request.headers.get("Content-Type"))
+            if ptype not in PATCH_TYPES:
+                raise UnsupportedMediaType.media(PATCH_TYPES)
+            raw = await read_body(request, self.config.max_body)
+            patched = scale.patch_scale(self.store, rt, info.name, ns, ptype, raw, dry_run=dry)
+            return respond(patched, 200, media)
+        raise MethodNotAllowed.for_resource(f"{rt.plural}/scale", rt.group, info.verb)
+
     async def _body(self, request: web.Request, rt: ResourceType | None = None) -> Any:
         raw = await read_body(request, self.config.max_body)
         return decode_body(raw, request.headers.get("Content-Type"), rt)
