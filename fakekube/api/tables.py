@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from fakekube.registry import ResourceType
 
 __all__ = ["table", "human_duration"]
@@ -220,3 +222,35 @@ def table(
         ],
         "rows": rows,
     }
+
+
+class WatchTables:
+    """Watch events for a client that asked for Tables (``kubectl get -w``).
+
+    kube-apiserver's watch encoder turns each event's object into a one-row Table at the
+    object's resourceVersion; only the first carries the column definitions (later ones
+    have ``"columnDefinitions": null``). Bookmarks and errors pass through unchanged.
+    """
+
+    def __init__(self, rt: ResourceType, include_object: str = "Metadata") -> None:
+        self.rt = rt
+        self.include_object = include_object
+        self._headers_sent = False
+
+    def frames(self, frames: list[bytes]) -> list[bytes]:
+        out = []
+        for frame in frames:
+            for line in frame.splitlines():
+                event = orjson.loads(line)
+                obj = event.get("object")
+                if event.get("type") in ("ADDED", "MODIFIED", "DELETED") and obj:
+                    rv = str((obj.get("metadata") or {}).get("resourceVersion") or "")
+                    converted = table(
+                        self.rt, [obj], resource_version=rv, include_object=self.include_object
+                    )
+                    if self._headers_sent:
+                        converted["columnDefinitions"] = None
+                    self._headers_sent = True
+                    event["object"] = converted
+                out.append(orjson.dumps(event) + b"\n")
+        return out
