@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -215,3 +216,214 @@ def test_get_and_delete_report_not_found_like_kube_apiserver(kubectl: Kubectl) -
     proc = kubectl.run("delete", "pod", "web", ok=False)
     assert proc.stderr.strip() == 'Error from server (NotFound): pods "web" not found'
     assert kubectl.run("get", "pods").stderr.strip() == "No resources found in default namespace."
+
+
+# -- imperative commands (kubectl builds typed objects and sends them as protobuf) -------
+
+
+def test_create_imperative_commands_send_protobuf_and_create_each_kind(kubectl: Kubectl) -> None:
+    verbose = kubectl.run("create", "configmap", "imp-cm", "--from-literal=a=b", "-v=8")
+    assert "Content-Type: application/vnd.kubernetes.protobuf" in verbose.stderr
+    assert verbose.stdout.strip() == "configmap/imp-cm created"
+    created = {
+        ("secret", "generic", "imp-secret", "--from-literal=password=s3cr3t"): "secret/imp-secret",
+        ("namespace", "imp-ns"): "namespace/imp-ns",
+        ("deployment", "imp-web", "--image=nginx:1.27", "--replicas=2"): "deployment.apps/imp-web",
+        ("service", "clusterip", "imp-svc", "--tcp=80:8080"): "service/imp-svc",
+        ("job", "imp-job", "--image=busybox"): "job.batch/imp-job",
+        ("priorityclass", "imp-high", "--value=1000"): "priorityclass.scheduling.k8s.io/imp-high",
+    }
+    for args, name in created.items():
+        assert kubectl.run("create", *args).stdout.strip() == f"{name} created"
+    cm = json.loads(kubectl.run("get", "configmap", "imp-cm", "-o", "json").stdout)
+    assert cm["data"] == {"a": "b"}
+    secret = json.loads(kubectl.run("get", "secret", "imp-secret", "-o", "json").stdout)
+    assert secret["data"] == {"password": "czNjcjN0"} and secret["type"] == "Opaque"
+    deploy = json.loads(kubectl.run("get", "deployment", "imp-web", "-o", "json").stdout)
+    assert deploy["spec"]["replicas"] == 2
+    assert deploy["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
+    svc = json.loads(kubectl.run("get", "service", "imp-svc", "-o", "json").stdout)
+    assert svc["spec"]["ports"][0]["port"] == 80 and svc["spec"]["ports"][0]["targetPort"] == 8080
+    job = json.loads(kubectl.run("get", "job", "imp-job", "-o", "json").stdout)
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    pc = json.loads(kubectl.run("get", "priorityclass", "imp-high", "-o", "json").stdout)
+    assert pc["value"] == 1000
+    assert kubectl.run("get", "namespace", "imp-ns", "-o", "name").stdout.strip() == (
+        "namespace/imp-ns"
+    )
+
+
+def test_scale_deployment_writes_replicas_through_the_scale_subresource(kubectl: Kubectl) -> None:
+    kubectl.run("create", "deployment", "scale-web", "--image=nginx", "--replicas=1")
+    out = kubectl.run("scale", "deployment", "scale-web", "--replicas=3").stdout
+    assert out.strip() == "deployment.apps/scale-web scaled"
+    spec = kubectl.run("get", "deployment", "scale-web", "-o", "jsonpath={.spec.replicas}")
+    assert spec.stdout == "3"
+    scale = json.loads(
+        kubectl.run(
+            "get", "--raw", "/apis/apps/v1/namespaces/default/deployments/scale-web/scale"
+        ).stdout
+    )
+    assert scale["kind"] == "Scale" and scale["spec"] == {"replicas": 3}
+    assert scale["status"] == {"replicas": 0, "selector": "app=scale-web"}
+    # --current-replicas is a precondition kubectl checks against the Scale it reads.
+    proc = kubectl.run(
+        "scale", "deployment", "scale-web", "--replicas=5", "--current-replicas=2", ok=False
+    )
+    assert proc.returncode == 1
+    assert "Expected replicas to be 2, was 3" in proc.stderr
+
+
+def test_replace_writes_the_edited_object(kubectl: Kubectl) -> None:
+    kubectl.run("create", "configmap", "replace-cm", "--from-literal=a=b")
+    obj = json.loads(kubectl.run("get", "configmap", "replace-cm", "-o", "json").stdout)
+    obj["data"] = {"a": "changed", "b": "new"}
+    f = kubectl.manifest("cm.json", json.dumps(obj))
+    assert kubectl.run("replace", "-f", f).stdout.strip() == "configmap/replace-cm replaced"
+    got = json.loads(kubectl.run("get", "configmap", "replace-cm", "-o", "json").stdout)
+    assert got["data"] == {"a": "changed", "b": "new"}
+    # The same file again carries a stale resourceVersion: kube-apiserver's Conflict.
+    proc = kubectl.run("replace", "-f", f, ok=False)
+    assert proc.returncode == 1
+    assert 'Operation cannot be fulfilled on configmaps "replace-cm": the object has been ' in (
+        proc.stderr
+    )
+
+
+def test_delete_wait_returns_once_the_object_is_gone(kubectl: Kubectl) -> None:
+    kubectl.run("create", "-f", kubectl.manifest("pod.yaml", POD.replace("IMAGE", "nginx:1")))
+    out = kubectl.run("delete", "pod", "web", "--wait=true", "--timeout=30s").stdout
+    assert out.strip() == 'pod "web" deleted'
+    assert kubectl.run("get", "pod", "web", ok=False).returncode == 1
+
+
+def test_rollout_status_reports_success_once_status_catches_up(kubectl: Kubectl) -> None:
+    kubectl.run("create", "deployment", "roll-web", "--image=nginx", "--replicas=2")
+    generation = kubectl.run(
+        "get", "deployment", "roll-web", "-o", "jsonpath={.metadata.generation}"
+    ).stdout
+    # fakekube runs no controllers: write the status a deployment controller would.
+    status = {
+        "observedGeneration": int(generation),
+        "replicas": 2,
+        "updatedReplicas": 2,
+        "readyReplicas": 2,
+        "availableReplicas": 2,
+    }
+    kubectl.run(
+        "patch",
+        "deployment",
+        "roll-web",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        json.dumps({"status": status}),
+    )
+    out = kubectl.run("rollout", "status", "deployment", "roll-web", "--timeout=30s").stdout
+    assert out.strip() == 'deployment "roll-web" successfully rolled out'
+
+
+def test_get_watch_prints_the_listed_object_then_each_event(kubectl: Kubectl) -> None:
+    kubectl.run("create", "namespace", "watch-ns")
+    kubectl.run("create", "configmap", "watch-a", "--from-literal=a=b", "-n", "watch-ns")
+    argv = [kubectl.binary, "--kubeconfig", str(kubectl.kubeconfig), "-n", "watch-ns"]
+    proc = subprocess.Popen(
+        [*argv, "get", "configmaps", "--watch", "--output-watch-events"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(60, proc.kill)
+    watchdog.start()
+
+    def next_row() -> list[str]:
+        assert proc.stdout is not None and proc.stderr is not None
+        line = proc.stdout.readline()
+        assert line, f"kubectl get -w ended: {proc.stderr.read()}"
+        return line.split()[:2]
+
+    try:
+        assert next_row() == ["EVENT", "NAME"]
+        assert next_row() == ["ADDED", "watch-a"]  # from the initial list
+        kubectl.run("create", "configmap", "watch-b", "--from-literal=a=b", "-n", "watch-ns")
+        assert next_row() == ["ADDED", "watch-b"]
+        kubectl.run("label", "configmap", "watch-b", "seen=yes", "-n", "watch-ns")
+        assert next_row() == ["MODIFIED", "watch-b"]
+        kubectl.run("delete", "configmap", "watch-b", "-n", "watch-ns")
+        assert next_row() == ["DELETED", "watch-b"]
+    finally:
+        watchdog.cancel()
+        proc.kill()
+        proc.communicate()
+
+
+def test_get_watch_as_table_prints_rows(kubectl: Kubectl) -> None:
+    """Without ``-o``, kubectl watches asking for Tables and prints their rows."""
+    kubectl.run("create", "-f", kubectl.manifest("pod.yaml", POD.replace("IMAGE", "nginx:1")))
+    proc = subprocess.Popen(
+        [kubectl.binary, "--kubeconfig", str(kubectl.kubeconfig), "get", "pods", "-w"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(60, proc.kill)
+    watchdog.start()
+    assert proc.stdout is not None
+    try:
+        assert proc.stdout.readline().split()[:3] == ["NAME", "READY", "STATUS"]
+        assert proc.stdout.readline().split()[:3] == ["web", "0/1", "Pending"]
+        kubectl.run("label", "pod", "web", "seen=yes")
+        assert proc.stdout.readline().split()[:3] == ["web", "0/1", "Pending"]
+    finally:
+        watchdog.cancel()
+        proc.kill()
+        proc.communicate()
+
+
+def test_get_with_selector_and_jsonpath(kubectl: Kubectl) -> None:
+    for name, env in (("sel-a", "prod"), ("sel-b", "dev"), ("sel-c", "prod")):
+        kubectl.run("create", "configmap", name, f"--from-literal=env={env}")
+        kubectl.run("label", "configmap", name, f"env={env}")
+    names = kubectl.run("get", "configmaps", "--selector", "env=prod", "-o", "name").stdout
+    assert names.split() == ["configmap/sel-a", "configmap/sel-c"]
+    out = kubectl.run(
+        "get",
+        "configmaps",
+        "-l",
+        "env in (prod,dev)",
+        "-o",
+        'jsonpath={range .items[*]}{.metadata.name}={.data.env}{"\\n"}{end}',
+    ).stdout
+    assert out.splitlines() == ["sel-a=prod", "sel-b=dev", "sel-c=prod"]
+    field = kubectl.run(
+        "get", "configmaps", "--field-selector", "metadata.name=sel-b", "-o", "name"
+    ).stdout
+    assert field.split() == ["configmap/sel-b"]
+
+
+def test_cordon_and_uncordon_toggle_unschedulable(kubectl: Kubectl) -> None:
+    kubectl.run("create", "-f", kubectl.manifest("node.yaml", NODE))
+    assert kubectl.run("cordon", "n1").stdout.strip() == "node/n1 cordoned"
+    spec = json.loads(kubectl.run("get", "node", "n1", "-o", "json").stdout)["spec"]
+    assert spec["unschedulable"] is True
+    assert kubectl.run("get", "nodes").stdout.splitlines()[1].split()[1] == (
+        "Ready,SchedulingDisabled"
+    )
+    assert kubectl.run("uncordon", "n1").stdout.strip() == "node/n1 uncordoned"
+    spec = json.loads(kubectl.run("get", "node", "n1", "-o", "json").stdout)["spec"]
+    assert "unschedulable" not in spec
+
+
+def test_drain_evicts_the_nodes_pods(kubectl: Kubectl) -> None:
+    kubectl.run("create", "-f", kubectl.manifest("node.yaml", NODE))
+    bound = yaml.safe_load(POD.replace("IMAGE", "nginx:1"))
+    bound["spec"]["nodeName"] = "n1"
+    kubectl.run("create", "-f", kubectl.manifest("bound.json", json.dumps(bound)))
+    proc = kubectl.run("drain", "n1", "--force", "--ignore-daemonsets", "--timeout=30s")
+    assert proc.stdout.splitlines() == [
+        "node/n1 cordoned",
+        "evicting pod default/web",
+        "pod/web evicted",
+        "node/n1 drained",
+    ]
+    assert kubectl.run("get", "pods", "-o", "name").stdout == ""
