@@ -249,6 +249,7 @@ def _r(
     categories: tuple[str, ...] = (),
     create_on_update: bool = False,
     labels: FieldLabels = DEFAULT_FIELD_LABELS,
+    verbs: tuple[str, ...] = STANDARD_VERBS,
 ) -> ResourceType:
     return ResourceType(
         group=group,
@@ -262,6 +263,7 @@ def _r(
         categories=categories,
         create_on_update=create_on_update,
         field_labels=labels,
+        verbs=verbs,
     )
 
 
@@ -360,6 +362,8 @@ DEFAULT_RESOURCES: tuple[ResourceType, ...] = (
         sub=("status", "finalize"),
         fields={"status.phase": _str("status.phase")},
         labels=_CORE_CLUSTER_LABELS,
+        # The namespace REST has no DeleteCollection: kube-apiserver answers 405.
+        verbs=tuple(v for v in STANDARD_VERBS if v != "deletecollection"),
     ),
     _r(
         "",

@@ -117,9 +117,11 @@ def group_discovery(registry: Registry, *, core: bool, version: str = "v2") -> d
         for v in versions:
             resources = []
             for rt in registry.in_group_version(group, v):
+                # kube-apiserver 1.35 leaves a response kind's group and version empty
+                # when they are the resource's own (only scale, eviction name theirs).
                 res: dict[str, Any] = {
                     "resource": rt.plural,
-                    "responseKind": {"group": group, "version": v, "kind": rt.kind},
+                    "responseKind": {"group": "", "version": "", "kind": rt.kind},
                     "scope": "Namespaced" if rt.namespaced else "Cluster",
                     "singularResource": rt.singular_name,
                     "verbs": list(rt.verbs),
@@ -137,8 +139,8 @@ def group_discovery(registry: Registry, *, core: bool, version: str = "v2") -> d
                         {
                             "subresource": sub,
                             "responseKind": {
-                                "group": sgroup or group,
-                                "version": sversion or v,
+                                "group": sgroup,
+                                "version": sversion,
                                 "kind": kind or rt.kind,
                             },
                             "verbs": list(verbs),
@@ -148,7 +150,8 @@ def group_discovery(registry: Registry, *, core: bool, version: str = "v2") -> d
                     res["subresources"] = subs
                 resources.append(res)
             vitems.append({"version": v, "resources": resources, "freshness": "Current"})
-        items.append({"metadata": {"name": group, "creationTimestamp": None}, "versions": vitems})
+        # ObjectMeta as Go 1.24+ omitzero writes it: no null creationTimestamp, no "" name.
+        items.append({"metadata": {"name": group} if group else {}, "versions": vitems})
     return {
         "kind": "APIGroupDiscoveryList",
         "apiVersion": f"apidiscovery.k8s.io/{version}",
@@ -225,6 +228,7 @@ def setup(app: web.Application) -> None:
 
     router = app.router
     router.add_get("/version", version)
+    router.add_get("/version/", version)  # kube-apiserver serves both; kubernetes-asyncio asks this
     router.add_get("/api", api)
     router.add_get("/api/", api)
     router.add_get("/api/v1", api_v1)

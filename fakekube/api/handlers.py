@@ -157,6 +157,8 @@ class ResourceHandler:
         if verb == "delete":
             return await self._delete(request, rt, info, ns, media)
         if verb == "deletecollection":
+            if verb not in rt.verbs:
+                raise MethodNotAllowed.route()
             return self._delete_collection(rt, ns, q, media)
         raise MethodNotAllowed.for_resource(rt.plural, rt.group, verb)
 
