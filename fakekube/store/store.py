@@ -599,11 +599,14 @@ class Store:
         bmeta = binding.get("metadata") or {}
         meta = old.obj["metadata"]
         if bmeta.get("uid") and bmeta["uid"] != meta.get("uid"):
+            # GuaranteedUpdate's UID precondition: etcd3's invalid-object StorageError.
             raise Conflict.object(
                 "pods",
                 "",
                 name,
-                f"Precondition failed: UID in precondition: {bmeta['uid']}, "
+                "StorageError: invalid object, Code: 4, Key: "
+                f"/registry/pods/{meta.get('namespace')}/{name}, ResourceVersion: 0, "
+                f"AdditionalErrorMsg: Precondition failed: UID in precondition: {bmeta['uid']}, "
                 f"UID in object meta: {meta.get('uid')}",
             )
         if meta.get("deletionTimestamp"):
