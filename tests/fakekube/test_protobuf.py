@@ -261,3 +261,26 @@ async def test_delete_with_protobuf_delete_options_of_the_clients_group(
         headers={"Content-Type": PROTOBUF},
     )
     assert resp.status == 200, await resp.text()
+
+
+async def test_protobuf_body_for_a_custom_resource_is_415(
+    cluster: FakeCluster, http: aiohttp.ClientSession
+) -> None:
+    crd = await http.post(
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+        data=vector("apiextensions.k8s.io.v1.customresourcedefinition"),
+        headers={"Content-Type": PROTOBUF},
+    )
+    assert crd.status == 201
+    resp = await http.post(
+        "/apis/example.com/v1/namespaces/default/widgets",
+        data=vector("core.v1.configmap"),
+        headers={"Content-Type": PROTOBUF},
+    )
+    body = await resp.json()
+    # Custom resources have no protobuf form: their serializer offers JSON and YAML only.
+    assert resp.status == 415
+    assert body["message"] == (
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json, application/yaml"
+    )
