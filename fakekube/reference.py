@@ -48,6 +48,8 @@ from typing import IO, Any
 
 import yaml
 
+from fakekube.kube_scheduler import cache_dir
+
 __all__ = [
     "BUILD_SCRIPT",
     "Binaries",
@@ -77,14 +79,6 @@ class Binaries:
     etcd_version: str
 
 
-def _cache_dir() -> Path:
-    """Where Go builds live: outside the clone, so a fresh clone on this machine reuses them."""
-    if env := os.environ.get("FAKEKUBE_CACHE"):
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "fakekube"
-
-
 def _newest(bindir: Path, pattern: re.Pattern[str]) -> tuple[str, Path] | None:
     found: list[tuple[tuple[int, ...], str, Path]] = []
     if bindir.is_dir():
@@ -100,7 +94,7 @@ def _newest(bindir: Path, pattern: re.Pattern[str]) -> tuple[str, Path] | None:
 
 def find_binaries() -> Binaries:
     """The built binaries; :class:`ReferenceNotBuilt` says which is missing and how to build."""
-    bindir = _cache_dir() / "bin"
+    bindir = cache_dir() / "bin"
     apiserver = _newest(bindir, _APISERVER)
     etcd = _newest(bindir, _ETCD)
     missing = [n for n, v in (("kube-apiserver", apiserver), ("etcd", etcd)) if v is None]

@@ -18,11 +18,10 @@ from __future__ import annotations
 import base64
 import binascii
 import posixpath
-from typing import Any
 
 import orjson
 
-from fakekube.errors import BadRequest, Cause, Invalid, StatusError
+from fakekube.errors import BadRequest, Cause, Invalid, UnreasonedError
 
 __all__ = [
     "UnknownServerError",
@@ -38,20 +37,9 @@ EXACT = "Exact"
 _UINT64_MAX = 2**64 - 1
 
 
-class UnknownServerError(StatusError):
-    """A 500 whose Status has no reason: what ``ErrorToAPIStatus`` makes of an error that
-    is not a Status (a watch from an unparsable resourceVersion gets one)."""
-
-    code = 500
-    reason = ""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, details=False)
-
-    def to_status(self) -> dict[str, Any]:
-        body = super().to_status()
-        del body["reason"]
-        return body
+#: A 500 whose Status has no reason: what ``ErrorToAPIStatus`` makes of an error that is
+#: not a Status (a watch from an unparsable resourceVersion gets one).
+UnknownServerError = UnreasonedError
 
 
 def _forbidden(field: str, detail: str) -> Cause:
