@@ -559,18 +559,23 @@ class Reflector:
                 if obj is None:
                     continue
             count += 1
-            if etype == "ADDED":
-                add(obj)
-                if synthetic:
+            try:
+                if etype == "ADDED":
+                    add(obj)
+                    if synthetic:
+                        continue
+                elif etype == "MODIFIED":
+                    update(obj)
+                elif etype == "DELETED":
+                    delete(obj)
+                elif etype != "BOOKMARK":
+                    count -= 1
+                    log.warning("%s: unknown watch event type %r", self.name, etype)
                     continue
-            elif etype == "MODIFIED":
-                update(obj)
-            elif etype == "DELETED":
-                delete(obj)
-            elif etype != "BOOKMARK":
-                count -= 1
-                log.warning("%s: unknown watch event type %r", self.name, etype)
-                continue
+            except Exception:
+                # As client-go: an object the store refuses (a failing transform, no name)
+                # is logged and skipped; the watch and its version move on.
+                log.exception("%s: unable to store a %s watch event object", self.name, etype)
             synthetic = False
             rv = (obj.get("metadata") or {}).get("resourceVersion")
             if rv:

@@ -353,6 +353,27 @@ async def test_set_transform_runs_once_per_object_not_on_tombstones(envs: list[E
         e.informer.set_transform(trim)
 
 
+async def test_a_failing_transform_skips_that_object_and_the_watch_goes_on(
+    envs: list[Env], caplog: pytest.LogCaptureFixture
+) -> None:
+    e = make(envs, list_page("10"))
+
+    def picky(obj: dict[str, Any]) -> dict[str, Any]:
+        if obj["metadata"]["name"] == "bad":
+            raise ValueError("cannot trim")
+        return obj
+
+    e.informer.set_transform(picky)
+    await e.informer.start()
+    await until(lambda: len(e.src.opened) == 1)
+    with caplog.at_level(logging.ERROR, logger="informers.reflector"):
+        e.watch.added(pod("bad", "11")).added(pod("good", "12"))
+        await until(lambda: e.informer.indexer.list_keys() == ["ns/good"])
+    assert "unable to store a ADDED watch event object" in caplog.text
+    assert e.informer.last_sync_resource_version == "12"
+    assert e.src.verbs() == ["list", "watch"]  # no relist
+
+
 async def test_watch_error_handler_is_called_and_refused_after_start(envs: list[Env]) -> None:
     e = make(envs, list_page("10"), list_page("11"))
     errors: list[BaseException] = []
