@@ -131,6 +131,13 @@ class Scheduler:
         self._infos: dict[str, NodeInfo] = {}
         self._order: list[str] = []
         self._counted: dict[str, tuple[str, Resources]] = {}  # pod key -> where it counts
+        # Bumped on every change of node capacity or usage: derived views are cached per
+        # generation, so a long queue of pods that fit nowhere costs O(queue), not
+        # O(queue x nodes), each time capacity frees up.
+        self._generation = 0
+        self._max_free: tuple[int, Resources] = (-1, {})
+        self._why: dict[tuple[Any, ...], str] = {}
+        self._why_generation = -1
         self._worker: asyncio.Task[None] | None = None
         self._core = client.CoreV1Api(api_client)
         self.binds = 0
@@ -191,6 +198,7 @@ class Scheduler:
 
     def _count(self, key: str, pod: Obj | None, node: str | None) -> None:
         """Make ``key`` count on ``node`` (None: on nothing) with ``pod``'s requests."""
+        self._generation += 1
         old = self._counted.pop(key, None)
         if old is not None and old[0] in self._infos:
             self._infos[old[0]].add(old[1], -1)
@@ -234,6 +242,7 @@ class Scheduler:
         self._requeue_all()
 
     def _node_added(self, node: Obj, _initial: bool) -> None:
+        self._generation += 1
         info = NodeInfo(node)
         self._infos[info.name] = info
         for name, req in self._counted.values():
@@ -247,6 +256,7 @@ class Scheduler:
         if info is None:
             self._node_added(new, False)
             return
+        self._generation += 1
         info.set_node(new)
         if old.get("spec") != new.get("spec") or (old.get("status") or {}).get("allocatable") != (
             new.get("status") or {}
@@ -255,6 +265,7 @@ class Scheduler:
 
     def _node_deleted(self, obj: Any) -> None:
         node = getattr(obj, "obj", obj)
+        self._generation += 1
         self._infos.pop(node["metadata"]["name"], None)
         self._order = sorted(self._infos)
 
@@ -264,6 +275,18 @@ class Scheduler:
             self.queue.add(key)
 
     # -- scheduling ----------------------------------------------------------------------
+    def _fits_somewhere(self, req: Resources) -> bool:
+        """False when no ready node has enough of some resource: no scan needed."""
+        gen, best = self._max_free
+        if gen != self._generation:
+            best = {}
+            for n in self._infos.values():
+                if n.ready:
+                    for k in n.allocatable:
+                        best[k] = max(best.get(k, 0), n.free(k))
+            self._max_free = (self._generation, best)
+        return all(v <= best.get(k, 0) for k, v in req.items() if v > 0)
+
     def _snapshot(self) -> list[NodeInfo]:
         """Nodes in name order, usage included (maintained by the handlers)."""
         return [self._infos[n] for n in self._order]
@@ -289,7 +312,7 @@ class Scheduler:
         req = pod_requests(pod)
         nodes = [n for n in self._snapshot() if n.ready]
         feasible: list[NodeInfo] = []
-        for n in nodes:
+        for n in nodes if self._fits_somewhere(req) else ():
             if n.fits(req) and n.selects(pod) and n.tolerates(pod):
                 feasible.append(n)
                 if self.first_feasible_only:
@@ -325,7 +348,14 @@ class Scheduler:
 
     async def _mark_unschedulable(self, pod: Obj, nodes: list[NodeInfo], req: Resources) -> None:
         conds = (pod.get("status") or {}).get("conditions") or []
-        message = f"0/{len(nodes)} nodes are available: " + _why(nodes, pod, req)
+        spec = pod.get("spec") or {}
+        if self._why_generation != self._generation:
+            self._why, self._why_generation = {}, self._generation
+        selector, tolerations = spec.get("nodeSelector"), spec.get("tolerations")
+        why_key = (tuple(req.items()), repr(selector), repr(tolerations))
+        if why_key not in self._why:
+            self._why[why_key] = f"0/{len(nodes)} nodes are available: " + _why(nodes, pod, req)
+        message = self._why[why_key]
         current = next((c for c in conds if c.get("type") == "PodScheduled"), None)
         if current and current.get("status") == "False" and current.get("message") == message:
             return
