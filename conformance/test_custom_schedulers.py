@@ -15,12 +15,13 @@ import pytest_asyncio
 
 from conformance.manifest import shared
 from conformance.runners import CUSTOM, CommandScheduler, CustomScheduler
-from conformance.scenarios import Env, Scenario, open_env
+from conformance.scenarios import POOL, Env, Scenario, open_env
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 SPECS = {s.scheduler: s for s in CUSTOM}
 ALL = [pytest.param(s, id=s.scheduler) for s in CUSTOM]
+WITH_EVENTS = [pytest.param(s, id=s.scheduler) for s in CUSTOM if s.posts_events]
 WITH_TAINTS = [pytest.param(s, id=s.scheduler) for s in CUSTOM if s.handles_taints]
 
 
@@ -108,6 +109,42 @@ async def test_taints_repel_pods_without_a_matching_toleration(
     assert await scenario.bound("infra-pod", "gpu-pod") == {"infra-pod": "infra", "gpu-pod": "gpu"}
     cond = await scenario.unschedulable("plain")
     assert "2 node(s) had untolerated taint" in cond["message"]
+
+
+@pytest.mark.parametrize("env", WITH_EVENTS, indirect=True)
+async def test_repeated_scheduling_failure_patches_the_event_series(
+    env: Env, scenario: Scenario
+) -> None:
+    """client-go's event recorder turns a repeated identical event into a series (see the
+    kube-scheduler scenario of the same name): growing a node outside the pod's pool makes
+    the scheduler retry, and fail the same way, until that happens."""
+    scenario.node("a", cpu="1")
+    elsewhere = scenario.node("elsewhere", cpu="4", labels={POOL: f"{scenario.name}-unused"})
+    scenario.pod("big", cpu="2")
+    await scenario.unschedulable("big")
+
+    def series() -> list[dict[str, Any]]:
+        events = scenario.events("FailedScheduling")
+        return [e for e in events if (e.get("series") or {}).get("count", 0) >= 2]
+
+    for cpu in ("8", "16", "32", "64"):
+        if series():
+            break
+        seen = len(scenario.events("FailedScheduling"))
+        env.store.patch(
+            "nodes",
+            elsewhere,
+            "application/merge-patch+json",
+            {"status": {"capacity": {"cpu": cpu}, "allocatable": {"cpu": cpu}}},
+            subresource="status",
+        )
+        await scenario.wait(
+            lambda seen=seen: len(scenario.events("FailedScheduling")) > seen or series(),
+            f"another scheduling attempt after the node grew to {cpu} cpu",
+        )
+
+    [event] = await scenario.wait(series, "a FailedScheduling event patched into a series")
+    assert event["regarding"]["name"] == "big"
 
 
 #: Where one 1-cpu pod goes among a (2 cpu), b (1 cpu), c (4 cpu), by policy.

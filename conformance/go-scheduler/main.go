@@ -63,6 +63,9 @@ func main() {
 	if err != nil {
 		klog.Fatalf("kubeconfig: %v", err)
 	}
+	// client-go's default (5 requests/s) would queue bindings behind event posts; a
+	// scheduler wants kube-scheduler's own defaults.
+	cfg.QPS, cfg.Burst = 50, 100
 	client := kubernetes.NewForConfigOrDie(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -301,6 +304,9 @@ func (s *scheduler) unschedulableNow(ctx context.Context, pod *corev1.Pod, nodes
 	}
 	sort.Strings(parts)
 	message := fmt.Sprintf("0/%d nodes are available: %s.", nodes, strings.Join(parts, ", "))
+	// Every failed attempt is an event, as with kube-scheduler (the recorder folds repeats
+	// into a series); the condition is written only when it changes.
+	s.recorder.Eventf(pod, nil, corev1.EventTypeWarning, "FailedScheduling", "Scheduling", "%s", message)
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Message == message {
 			return nil // already says so
@@ -318,6 +324,5 @@ func (s *scheduler) unschedulableNow(ctx context.Context, pod *corev1.Pod, nodes
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
-	s.recorder.Eventf(pod, nil, corev1.EventTypeWarning, "FailedScheduling", "Scheduling", "%s", message)
 	return err
 }
