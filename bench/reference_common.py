@@ -50,6 +50,10 @@ class System:
             timeout=aiohttp.ClientTimeout(total=None, sock_read=600),
         )
 
+    def cpu_s(self) -> dict[str, float]:
+        """User + system CPU seconds each process has used so far."""
+        return {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
     def rss_mib(self) -> dict[str, float]:
         """Resident memory of each process, MiB (VmRSS)."""
         out = {}
@@ -58,6 +62,12 @@ class System:
             kib = int(re.search(r"VmRSS:\s+(\d+)", text).group(1))  # type: ignore[union-attr]
             out[name] = kib / 1024
         return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (``/proc/<pid>/stat``), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @asynccontextmanager
