@@ -23,6 +23,7 @@ from typing import Protocol
 
 from fakekube.api.state import Recorder
 from fakekube.store import Store
+from fakekube.watch import Watcher
 
 __all__ = ["IdleProbe", "Quiescence", "SchedulerStuck"]
 
@@ -72,7 +73,7 @@ class Quiescence:
     def _flushed(self) -> bool:
         return all(w.pending == 0 for w in self.store.watchers())
 
-    def _barrier(self, rv: int, sent: set[int]) -> bool:
+    def _barrier(self, rv: int, sent: set[Watcher]) -> bool:
         """Bookmark at ``rv`` every watch not yet bookmarked there; True if any was.
 
         Watches opened since the last call count too: a reflector that re-watches
@@ -81,9 +82,9 @@ class Quiescence:
         """
         queued = False
         for w in self.store.watchers():
-            if w.allow_bookmarks and not w.closed and id(w) not in sent:
+            if w.allow_bookmarks and not w.closed and w not in sent:
                 w.bookmark(rv)
-                sent.add(id(w))
+                sent.add(w)
                 queued = True
         return queued
 
@@ -96,7 +97,9 @@ class Quiescence:
             return
         deadline = time.monotonic() + self.timeout
         barrier = -1
-        sent: set[int] = set()  # watches bookmarked at `barrier`
+        # Watches bookmarked at `barrier`, held (not their ids) so that a closed watch's
+        # id reused by its successor cannot pass for an already bookmarked one.
+        sent: set[Watcher] = set()
         stable = 0
         reason = "watch events not yet flushed"
         while True:
