@@ -13,7 +13,13 @@ from typing import Any
 
 from fakekube.errors import Cause, Invalid
 
-__all__ = ["dns1123_label_errors", "dns1123_subdomain_errors", "validate_metadata"]
+__all__ = [
+    "dns1123_label_errors",
+    "dns1123_subdomain_errors",
+    "label_value_errors",
+    "qualified_name_errors",
+    "validate_metadata",
+]
 
 _LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _SUBDOMAIN_RE = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
@@ -35,6 +41,21 @@ _DNS1035_MSG = (
     "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "
     "an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "
     "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+)
+
+_QUALIFIED_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_QUALIFIED_RE = re.compile(rf"^{_QUALIFIED_FMT}$")
+_QUALIFIED_MSG = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
+    "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
+    f"validation is '{_QUALIFIED_FMT}')"
+)
+_LABEL_VALUE_FMT = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?"
+_LABEL_VALUE_RE = re.compile(rf"^{_LABEL_VALUE_FMT}$")
+_LABEL_VALUE_MSG = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "
+    "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "
+    f"'my_value',  or '12345', regex used for validation is '{_LABEL_VALUE_FMT}')"
 )
 
 #: Kinds whose names are DNS-1123 labels rather than subdomains (ValidateNamespaceName…).
@@ -67,6 +88,61 @@ def _dns1035_errors(value: str) -> list[str]:
     if not _DNS1035_RE.match(value):
         errs.append(_DNS1035_MSG)
     return errs
+
+
+def qualified_name_errors(value: str) -> list[str]:
+    """apimachinery's IsLabelKey (IsQualifiedName): label keys and annotation keys."""
+    errs: list[str] = []
+    parts = value.split("/")
+    if len(parts) == 1:
+        name = parts[0]
+    elif len(parts) == 2:
+        prefix, name = parts
+        if not prefix:
+            errs.append("prefix part must be non-empty")
+        else:
+            errs += ["prefix part " + e for e in dns1123_subdomain_errors(prefix)]
+    else:
+        return [
+            f"a valid label key {_QUALIFIED_MSG} with an optional DNS subdomain prefix and '/' "
+            "(e.g. 'example.com/MyName')"
+        ]
+    if not name:
+        errs.append("name part must be non-empty")
+    elif len(name) > 63:
+        errs.append("name part must be no more than 63 characters")
+    if not _QUALIFIED_RE.match(name):
+        errs.append("name part " + _QUALIFIED_MSG)
+    return errs
+
+
+def label_value_errors(value: str) -> list[str]:
+    """apimachinery's IsValidLabelValue."""
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not _LABEL_VALUE_RE.match(value):
+        errs.append(_LABEL_VALUE_MSG)
+    return errs
+
+
+def _label_and_annotation_causes(meta: Mapping[str, Any]) -> list[Cause]:
+    """ValidateLabels and ValidateAnnotations (keys only for annotations), in map order."""
+    causes: list[Cause] = []
+    labels = meta.get("labels")
+    if isinstance(labels, Mapping):
+        for k, v in labels.items():
+            causes += [_invalid_value("metadata.labels", k, e) for e in qualified_name_errors(k)]
+            if isinstance(v, str):
+                causes += [_invalid_value("metadata.labels", v, e) for e in label_value_errors(v)]
+    annotations = meta.get("annotations")
+    if isinstance(annotations, Mapping):
+        for k in annotations:
+            causes += [
+                _invalid_value("metadata.annotations", k, e)
+                for e in qualified_name_errors(k.lower())
+            ]
+    return causes
 
 
 def _invalid_value(field: str, value: str, detail: str) -> Cause:
@@ -110,5 +186,7 @@ def validate_metadata(kind: str, group: str, obj: Mapping[str, Any], *, namespac
                     f"metadata.{key}",
                 )
             )
+    if isinstance(meta, Mapping):
+        causes += _label_and_annotation_causes(meta)
     if causes:
         raise Invalid.fields(kind, group, str(name) if name else "", causes)

@@ -1,0 +1,52 @@
+"""Label and annotation syntax, worded as apimachinery's IsLabelKey / IsValidLabelValue."""
+
+from __future__ import annotations
+
+import pytest
+
+from fakekube.errors import Invalid
+from fakekube.validation import label_value_errors, qualified_name_errors, validate_metadata
+
+
+@pytest.mark.parametrize("key", ["app", "example.com/app", "a.b_c-D", "x" * 63])
+def test_valid_label_keys_have_no_errors(key: str) -> None:
+    assert qualified_name_errors(key) == []
+
+
+def test_label_key_with_two_slashes_is_one_error() -> None:
+    (err,) = qualified_name_errors("a/b/c")
+    assert err.startswith("a valid label key must consist of alphanumeric characters")
+    assert err.endswith("with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')")
+
+
+def test_label_key_parts_are_checked_separately() -> None:
+    assert qualified_name_errors("/x") == ["prefix part must be non-empty"]
+    errs = qualified_name_errors("Bad_Prefix/" + "n" * 64)
+    assert errs[0].startswith("prefix part a lowercase RFC 1123 subdomain")
+    assert errs[1] == "name part must be no more than 63 characters"
+
+
+def test_label_values_may_be_empty_but_not_spaced() -> None:
+    assert label_value_errors("") == []
+    (err,) = label_value_errors("not valid")
+    assert err.startswith("a valid label must be an empty string or consist of alphanumeric")
+
+
+def test_bad_label_and_annotation_are_invalid_with_one_cause_each() -> None:
+    obj = {
+        "metadata": {
+            "name": "a",
+            "namespace": "default",
+            "labels": {"k": "not valid"},
+            "annotations": {"bad key": "v"},
+        }
+    }
+    with pytest.raises(Invalid) as err:
+        validate_metadata("ConfigMap", "", obj, namespaced=True)
+    causes = err.value.causes
+    assert [(c.field, c.reason) for c in causes] == [
+        ("metadata.labels", "FieldValueInvalid"),
+        ("metadata.annotations", "FieldValueInvalid"),
+    ]
+    assert causes[0].message.startswith('Invalid value: "not valid": a valid label must')
+    assert causes[1].message.startswith('Invalid value: "bad key": name part must consist')
