@@ -145,12 +145,54 @@ def _label_and_annotation_causes(meta: Mapping[str, Any]) -> list[Cause]:
     return causes
 
 
+_CONFIG_KEY_RE = re.compile(r"^[-._a-zA-Z0-9]+$")
+_CONFIG_KEY_MSG = (
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "
+    "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
+    "'[-._a-zA-Z0-9]+')"
+)
+#: core.MaxSecretSize, which ValidateConfigMap also applies to ConfigMaps.
+_MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def _configmap_causes(obj: Mapping[str, Any]) -> list[Cause]:
+    """ValidateConfigMap: key syntax in data and binaryData, and their total size."""
+    causes: list[Cause] = []
+    total = 0
+    for field in ("data", "binaryData"):
+        values = obj.get(field)
+        if not isinstance(values, Mapping):
+            continue
+        for key, value in values.items():
+            errs = []
+            if len(key) > 253:
+                errs.append("must be no more than 253 characters")
+            if not _CONFIG_KEY_RE.match(key):
+                errs.append(_CONFIG_KEY_MSG)
+            causes += [_invalid_value(f"{field}[{key}]", key, e) for e in errs]
+            total += len(value) if isinstance(value, str) else 0
+    if total > _MAX_CONFIG_BYTES:
+        causes.append(
+            Cause(
+                "FieldValueTooLong",
+                f"Too long: may not be more than {_MAX_CONFIG_BYTES} bytes",
+                "[]",
+            )
+        )
+    return causes
+
+
+#: Kind-specific rules checked with the metadata: (group, kind) -> causes.
+_KIND_RULES = {("", "ConfigMap"): _configmap_causes}
+
+
 def _invalid_value(field: str, value: str, detail: str) -> Cause:
     return Cause("FieldValueInvalid", f'Invalid value: "{value}": {detail}', field)
 
 
 def validate_metadata(kind: str, group: str, obj: Mapping[str, Any], *, namespaced: bool) -> None:
-    """Raise :class:`Invalid` the way ``ValidateObjectMeta`` would for a create."""
+    """Raise :class:`Invalid` the way ``ValidateObjectMeta`` would for a create, together
+    with the few kind rules in :data:`_KIND_RULES` (one error lists every cause, as upstream)."""
     meta = obj.get("metadata")
     name = meta.get("name", "") if isinstance(meta, Mapping) else ""
     causes: list[Cause] = []
@@ -188,5 +230,8 @@ def validate_metadata(kind: str, group: str, obj: Mapping[str, Any], *, namespac
             )
     if isinstance(meta, Mapping):
         causes += _label_and_annotation_causes(meta)
+    rule = _KIND_RULES.get((group, kind))
+    if rule is not None:
+        causes += rule(obj)
     if causes:
         raise Invalid.fields(kind, group, str(name) if name else "", causes)
