@@ -50,3 +50,15 @@ def test_bad_label_and_annotation_are_invalid_with_one_cause_each() -> None:
     ]
     assert causes[0].message.startswith('Invalid value: "not valid": a valid label must')
     assert causes[1].message.startswith('Invalid value: "bad key": name part must consist')
+
+
+def test_configmap_keys_and_total_size_are_validated() -> None:
+    obj = {
+        "metadata": {"name": "a", "namespace": "default"},
+        "data": {"x/y": "1", "big": "x" * (1024 * 1024)},
+    }
+    with pytest.raises(Invalid) as err:
+        validate_metadata("ConfigMap", "", obj, namespaced=True)
+    fields = [(c.field, c.reason) for c in err.value.causes]
+    assert fields == [("data[x/y]", "FieldValueInvalid"), ("[]", "FieldValueTooLong")]
+    assert err.value.causes[1].message == "Too long: may not be more than 1048576 bytes"
