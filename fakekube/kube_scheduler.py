@@ -337,6 +337,16 @@ class KubeSchedulerProbe:
         # between would otherwise look like it was never touched.
         return quiet and m.unschedulable + m.gated == self.pending() and last == m
 
+    def busy_reasons(self, barrier_rv: int) -> list[str]:
+        m = self._last
+        if m is None:
+            return ["no /metrics reading yet"]
+        return [
+            f"queues active={m.active} backoff={m.backoff} unschedulable={m.unschedulable} "
+            f"gated={m.gated}, binding goroutines={m.binding}, pending pods in the store="
+            f"{self.pending()}"
+        ]
+
     def check_alive(self) -> None:
         from fakekube.batsim.quiescence import SchedulerStuck
 

@@ -178,18 +178,37 @@ class SharedInformerFactory:
         BOOKMARK, so a caller passing a version must make sure one is sent: the Batsim
         sync sends one at the step's version to every watch before it asks.
         """
-        if not all(q.idle for q in self._queues):
-            return False
+        return not self.busy_reasons(resource_version, first_only=True)
+
+    def busy_reasons(
+        self, resource_version: int | str | None = None, *, first_only: bool = False
+    ) -> list[str]:
+        """Why :meth:`quiescent` is False, one line per cause (empty when quiescent): a
+        caller that gives up waiting can say which informer or queue held out."""
+        reasons: list[str] = []
+        for i, q in enumerate(self._queues):
+            if not q.idle:
+                reasons.append(f"tracked queue #{i} is not idle")
+                if first_only:
+                    return reasons
         barrier = int(resource_version) if resource_version not in (None, "") else None
-        for key in self._started:
-            inf = self._informers[key]
-            if not inf.has_synced() or not inf.quiescent():
-                return False
-            if barrier is not None:
+        for key, inf in self._informers.items():  # creation order: stable messages
+            if key not in self._started:
+                continue
+            why = ""
+            if not inf.has_synced():
+                why = "has not synced"
+            elif not inf.quiescent():
+                why = "has events not yet delivered to every handler"
+            elif barrier is not None:
                 rv = inf.last_sync_resource_version
                 if not rv.isdigit() or int(rv) < barrier:
-                    return False
-        return True
+                    why = f"has read up to resourceVersion {rv or '(none)'}, not {barrier}"
+            if why:
+                reasons.append(f"informer {key.name()} {why}")
+                if first_only:
+                    return reasons
+        return reasons
 
     async def shutdown(self) -> None:
         """Stop every informer and wait for them; idempotent."""

@@ -33,7 +33,11 @@ class SchedulerStuck(RuntimeError):
 
 
 class IdleProbe(Protocol):
-    """A scheduler-specific view of "nothing left to do"."""
+    """A scheduler-specific view of "nothing left to do".
+
+    A probe may also offer ``busy_reasons(barrier_rv) -> list[str]``: when a step times
+    out, its answer goes into the error so the user learns what held out.
+    """
 
     async def idle(self, barrier_rv: int) -> bool:
         """True when every event up to ``barrier_rv`` is processed and no work is queued."""
@@ -121,9 +125,13 @@ class Quiescence:
                     return
             self.alive()
             if time.monotonic() > deadline:
+                detail = ""
+                if reason.startswith("the scheduler") and hasattr(self.probe, "busy_reasons"):
+                    detail = "; ".join(self.probe.busy_reasons(rv))
                 raise SchedulerStuck(
-                    f"scheduler not idle after {self.timeout:g}s: {reason} "
-                    f"(resourceVersion {self.store.resource_version})"
+                    f"scheduler not idle after {self.timeout:g}s: {reason}"
+                    + (f" ({detail})" if detail else "")
+                    + f" at resourceVersion {self.store.resource_version}"
                 )
             await asyncio.sleep(self.poll)
 

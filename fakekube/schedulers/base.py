@@ -179,6 +179,11 @@ class Scheduler:
     async def idle(self, barrier_rv: int) -> bool:
         return self.queue.idle and self.factory.quiescent(barrier_rv)
 
+    def busy_reasons(self, barrier_rv: int) -> list[str]:
+        """What keeps :meth:`idle` False, for the message of a step that never ends."""
+        reasons = [] if self.queue.idle else [f"work queue not idle ({len(self.queue)} queued)"]
+        return reasons + self.factory.busy_reasons(barrier_rv)
+
     def check_alive(self) -> None:
         if self._worker is not None and self._worker.done() and not self._worker.cancelled():
             exc = self._worker.exception()

@@ -157,13 +157,20 @@ async def test_quiescent_once_every_event_is_delivered_and_every_queue_is_empty(
     pods = f.informer("pods")
     await fake_cluster.wait_for(lambda: pods.last_sync_resource_version == str(rv))
     assert not f.quiescent(rv)  # read and cached, but the handler is still busy
+    assert "informer pods has events not yet delivered to every handler" in f.busy_reasons(rv)
     gate.set()
     await fake_cluster.wait_for(lambda: len(queue) == 1)
     assert not f.quiescent(rv)  # handled, but its work item is queued
+    assert f.busy_reasons(rv)[0] == "tracked queue #0 is not idle"
     item = await queue.get()
     assert not f.quiescent(rv)  # being worked on
     queue.done(item)
     # Caught up to rv requires every informer there: nodes hears of it by bookmark.
     await fake_cluster.wait_for(lambda: f.quiescent(rv))
+    assert f.busy_reasons(rv) == []
+    assert f.busy_reasons(rv + 1) == [  # in the order the informers were asked for
+        f"informer pods has read up to resourceVersion {rv}, not {rv + 1}",
+        f"informer nodes has read up to resourceVersion {rv}, not {rv + 1}",
+    ]
     assert f.informer("nodes").last_sync_resource_version.isdigit()
     await f.shutdown()
