@@ -214,7 +214,8 @@ class NotAcceptable(ClientError):
 
     @classmethod
     def media(cls, accepted: list[str]) -> NotAcceptable:
-        return cls("only the following media types are accepted: " + ", ".join(accepted))
+        # go-restful's wording, as kube-apiserver renders it.
+        return cls("406: Not Acceptable\n\nAvailable representations: " + ", ".join(accepted))
 
 
 class AlreadyExists(ClientError):
@@ -290,6 +291,12 @@ class UnsupportedMediaType(ClientError):
             + ", ".join(accepted),
             details=False,
         )
+
+    @classmethod
+    def route(cls) -> UnsupportedMediaType:
+        """A PATCH whose Content-Type no route consumes: go-restful refuses it before any
+        handler runs, and kube-apiserver renders its bare words with empty details."""
+        return cls("415: Unsupported Media Type")
 
 
 class Invalid(ClientError):

@@ -129,6 +129,9 @@ class ResourceHandler:
             return await self._legacy_binding(request, info, media)
         rt = self.store.registry.get(info.group, info.version, info.resource)
         if rt is None:
+            if info.group and not any(r.group == info.group for r in self.store.registry):
+                # No such API group: the mux's plain-text 404, not a Status.
+                return web.Response(status=404, text="404 page not found\n")
             raise NotFound.path()
         ns: str | None = info.namespace or None
         if rt.plural == "namespaces" and rt.group == "":
@@ -339,7 +342,7 @@ class ResourceHandler:
         if info.verb == "patch":
             ptype = media_type(request.headers.get("Content-Type"))
             if ptype not in PATCH_TYPES:
-                raise UnsupportedMediaType.media(PATCH_TYPES)
+                raise _unsupported_patch(ptype)
             raw = await read_body(request, self.config.max_body)
             patched = scale.patch_scale(self.store, rt, info.name, ns, ptype, raw, dry_run=dry)
             return respond(patched, 200, media)
@@ -436,7 +439,7 @@ class ResourceHandler:
             raise MethodNotAllowed.for_resource(rt.plural, rt.group, "patch")
         ptype = media_type(request.headers.get("Content-Type"))
         if ptype not in PATCH_TYPES:
-            raise UnsupportedMediaType.media(PATCH_TYPES)
+            raise _unsupported_patch(ptype)
         if rt.custom and ptype == patching.STRATEGIC_MERGE_PATCH:
             # Custom resources have no patch strategy metadata: kube-apiserver refuses.
             raise UnsupportedMediaType.media([t for t in PATCH_TYPES if t != ptype])
@@ -497,6 +500,14 @@ class ResourceHandler:
             "items": deleted,
         }
         return respond(body, 200, media)
+
+
+def _unsupported_patch(ptype: str) -> UnsupportedMediaType:
+    """415 for a PATCH body type: server-side apply is upstream's but not implemented here,
+    so that refusal lists what is; any other type gets go-restful's bare refusal."""
+    if ptype == patching.APPLY_PATCH:
+        return UnsupportedMediaType.media(PATCH_TYPES)
+    return UnsupportedMediaType.route()
 
 
 def _deleted_status(rt: ResourceType, meta: Mapping[str, Any]) -> dict[str, Any]:
