@@ -101,6 +101,25 @@ def _copy(obj: Any) -> Any:
         raise BadRequest(f"object is not valid JSON: {exc}") from None
 
 
+#: Resources whose etcd key prefix is not their plural (kubernetes/kubernetes
+#: ``pkg/registry/*/*/storage``: ``/registry/minions`` for nodes, and so on).
+_STORAGE_PREFIX = {
+    ("", "nodes"): "minions",
+    ("", "services"): "services/specs",
+    ("", "endpoints"): "services/endpoints",
+    ("", "replicationcontrollers"): "controllers",
+}
+
+
+def _storage_key(rt: ResourceType, namespace: str | None, name: str) -> str:
+    """The etcd key kube-apiserver stores an object under (quoted in StorageErrors)."""
+    prefix = _STORAGE_PREFIX.get((rt.group, rt.plural), rt.plural)
+    if rt.custom:
+        prefix = f"{rt.group}/{rt.plural}"
+    scope = f"{namespace}/" if rt.namespaced and namespace else ""
+    return f"/registry/{prefix}/{scope}{name}"
+
+
 def _key(namespace: str | None, name: str) -> str:
     return f"{namespace}/{name}" if namespace else name
 
@@ -377,12 +396,14 @@ class Store:
             raise Conflict.stale(rt.plural, rt.group, name)
         uid = meta.get("uid")
         if uid and uid != old.obj["metadata"].get("uid"):
+            # GuaranteedUpdate's UID precondition: etcd3's invalid-object StorageError.
             raise Conflict.object(
                 rt.plural,
                 rt.group,
                 name,
-                f"Precondition failed: UID in precondition: {uid}, "
-                f"UID in object meta: {old.obj['metadata'].get('uid')}",
+                f"StorageError: invalid object, Code: 4, Key: {_storage_key(rt, ns, name)}, "
+                f"ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in "
+                f"precondition: {uid}, UID in object meta: {old.obj['metadata'].get('uid')}",
             )
         return self._replace(table, old, new, subresource, dry_run=dry_run)
 
