@@ -114,9 +114,11 @@ class Watcher:
         version a watch from the future waits for, so a client never moves back."""
         if rv is not None and rv < self.floor:
             return
-        obj = bookmark_object(
-            self.rt, self.rv if rv is None else rv, initial_events_end=initial_events_end
-        )
+        # Everything up to the bookmark has been offered, whatever resource it came from:
+        # a later periodic bookmark must not carry an older version, or the client's
+        # resume point would move back.
+        self.rv = max(self.rv, self.rv if rv is None else rv)
+        obj = bookmark_object(self.rt, self.rv, initial_events_end=initial_events_end)
         self._push(object_frame(BOOKMARK, obj))
 
     def _push(self, frame: bytes) -> None:

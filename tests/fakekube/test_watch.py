@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import orjson
+
 from fakekube.store import Store
 
 
@@ -43,3 +45,19 @@ def test_watch_and_exact_list_from_before_a_resource_was_first_used() -> None:
     store.create("pods", pod("a"))
     assert len(watcher.drain()) == 1
     assert store.list("pods", resource_version=early, resource_version_match="Exact").items == []
+
+
+def test_a_bookmark_never_carries_an_older_version_than_one_already_sent() -> None:
+    # The Batsim gate bookmarks every watch at the global version; the periodic bookmark
+    # that follows on a quiet resource must not take the client back to the version of
+    # that resource's last change.
+    store = Store(namespaces=["default"])
+    nodes = store.watch("nodes", resource_version=str(store.resource_version), allow_bookmarks=True)
+    store.create("nodes", {"metadata": {"name": "n1"}})
+    store.create("pods", pod("a"))  # a write to another resource
+    barrier = store.resource_version
+    nodes.bookmark(barrier)
+    nodes.bookmark()  # periodic: "everything offered so far"
+    frames = b"".join(nodes.drain()).splitlines()
+    versions = [orjson.loads(f)["object"]["metadata"]["resourceVersion"] for f in frames[1:]]
+    assert versions == [str(barrier), str(barrier)]
