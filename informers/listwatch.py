@@ -208,13 +208,36 @@ class ListWatch:
         return _HttpWatch(resp, what)
 
 
+#: apimachinery errors.NewGenericServerResponse: the reason a bare status code implies
+#: (any other 5xx is InternalError; other codes have none).
+_GENERIC_REASONS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    406: "NotAcceptable",
+    409: "Conflict",
+    415: "UnsupportedMediaType",
+    422: "Invalid",
+    429: "TooManyRequests",
+    503: "ServiceUnavailable",
+    504: "Timeout",
+}
+
+
 def _status_error(code: int, body: bytes, retry_after: str | None) -> ApiError:
     try:
         status = orjson.loads(body)
     except orjson.JSONDecodeError:
         status = None
     if not isinstance(status, dict) or status.get("kind") != "Status":
+        # client-go's newUnstructuredResponseError: the reason follows from the code
+        # (errors.NewGenericServerResponse), e.g. the mux's plain "404 page not found".
         status = {"code": code, "message": body.decode(errors="replace")[:200]}
+        reason = _GENERIC_REASONS.get(code, "InternalError" if code >= 500 else "")
+        if reason:
+            status["reason"] = reason
     if retry_after and retry_after.isdigit():
         details = status.setdefault("details", {})
         details.setdefault("retryAfterSeconds", int(retry_after))
