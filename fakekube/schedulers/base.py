@@ -138,6 +138,9 @@ class Scheduler:
         self._max_free: tuple[int, Resources] = (-1, {})
         self._why: dict[tuple[Any, ...], str] = {}
         self._why_generation = -1
+        self._node_generation = 0  # node set or readiness changes only
+        self._ready: tuple[int, list[NodeInfo]] = (-1, [])
+        self._request_cache: dict[str, Resources] = {}
         self._worker: asyncio.Task[None] | None = None
         self._core = client.CoreV1Api(api_client)
         self.binds = 0
@@ -208,7 +211,7 @@ class Scheduler:
         if old is not None and old[0] in self._infos:
             self._infos[old[0]].add(old[1], -1)
         if pod is not None and node is not None:
-            req = pod_requests(pod)
+            req = self._requests(pod)
             self._counted[key] = (node, req)
             if node in self._infos:
                 self._infos[node].add(req)
@@ -240,6 +243,7 @@ class Scheduler:
 
     def _pod_deleted(self, obj: Any) -> None:
         pod = getattr(obj, "obj", obj)
+        self._request_cache.pop(pod["metadata"].get("uid") or _key(pod), None)
         key = _key(pod)
         self._assumed.pop(key, None)
         self.unschedulable.pop(key, None)
@@ -248,6 +252,7 @@ class Scheduler:
 
     def _node_added(self, node: Obj, _initial: bool) -> None:
         self._generation += 1
+        self._node_generation += 1
         info = NodeInfo(node)
         self._infos[info.name] = info
         for name, req in self._counted.values():
@@ -262,6 +267,7 @@ class Scheduler:
             self._node_added(new, False)
             return
         self._generation += 1
+        self._node_generation += 1
         info.set_node(new)
         if old.get("spec") != new.get("spec") or (old.get("status") or {}).get("allocatable") != (
             new.get("status") or {}
@@ -271,6 +277,7 @@ class Scheduler:
     def _node_deleted(self, obj: Any) -> None:
         node = getattr(obj, "obj", obj)
         self._generation += 1
+        self._node_generation += 1
         self._infos.pop(node["metadata"]["name"], None)
         self._order = sorted(self._infos)
 
@@ -293,8 +300,21 @@ class Scheduler:
         return all(v <= best.get(k, 0) for k, v in req.items() if v > 0)
 
     def _snapshot(self) -> list[NodeInfo]:
-        """Nodes in name order, usage included (maintained by the handlers)."""
-        return [self._infos[n] for n in self._order]
+        """Ready nodes in name order, usage included (maintained by the handlers); the list
+        is rebuilt only when a node is added, changed or removed."""
+        if self._ready[0] != self._node_generation:
+            ready = [self._infos[n] for n in self._order if self._infos[n].ready]
+            self._ready = (self._node_generation, ready)
+        return self._ready[1]
+
+    def _requests(self, pod: Obj) -> Resources:
+        """A pod's requests, parsed once per pod (this scheduler does not follow in-place
+        resizes)."""
+        uid = pod["metadata"].get("uid") or _key(pod)
+        req = self._request_cache.get(uid)
+        if req is None:
+            req = self._request_cache[uid] = pod_requests(pod)
+        return req
 
     async def _work(self) -> None:
         while True:
@@ -314,8 +334,8 @@ class Scheduler:
         pod = self.pods.indexer.get_by_key(key)
         if pod is None or not self._ours(pod) or key in self._assumed:
             return
-        req = pod_requests(pod)
-        nodes = [n for n in self._snapshot() if n.ready]
+        req = self._requests(pod)
+        nodes = self._snapshot()
         feasible: list[NodeInfo] = []
         for n in nodes if self._fits_somewhere(req) else ():
             if n.fits(req) and n.selects(pod) and n.tolerates(pod):
