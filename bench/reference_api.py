@@ -28,12 +28,10 @@ from reference_common import (
     System,
     create_all,
     ensure_namespace,
-    for_each_system,
-    machine,
     node,
     pod,
+    run,
     table,
-    write_results,
 )
 
 
@@ -183,16 +181,7 @@ def main() -> None:
     ap.add_argument("--watch-events", type=int, default=1000)
     ap.add_argument("--name", default="reference_api", help="results file name")
     args = ap.parse_args()
-    host = machine()
-    results = asyncio.run(
-        for_each_system(args.systems.split(","), lambda system: measure(system, args))
-    )
-    text = report(results, args.large)
-    print("\n" + text)
-    path = write_results(
-        args.name, host, {"parameters": vars(args), "results": results, "table": text}
-    )
-    print(f"\nwrote {path}")
+    run(args, measure, lambda results: report(results, args.large))
 
 
 if __name__ == "__main__":

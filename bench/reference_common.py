@@ -9,6 +9,7 @@ client is the same aiohttp code for both; every number is a wall-clock time meas
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -228,3 +229,21 @@ def write_results(name: str, host: dict[str, Any], payload: dict[str, Any]) -> P
     out = RESULTS / f"{name}.json"
     out.write_text(json.dumps({"machine": host, **payload}, indent=2) + "\n")
     return out
+
+
+def run(
+    args: argparse.Namespace,
+    measure: Callable[[System, argparse.Namespace], Awaitable[dict[str, Any]]],
+    render: Callable[[dict[str, dict[str, Any]]], str],
+) -> None:
+    """A benchmark's main: measure each system in turn, print the table, write the JSON."""
+    host = machine()
+    results = asyncio.run(
+        for_each_system(args.systems.split(","), lambda system: measure(system, args))
+    )
+    text = render(results)
+    print("\n" + text)
+    path = write_results(
+        args.name, host, {"parameters": vars(args), "results": results, "table": text}
+    )
+    print(f"\nwrote {path}")

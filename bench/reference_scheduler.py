@@ -31,12 +31,10 @@ from reference_common import (
     cpu_seconds,
     create_all,
     ensure_namespace,
-    for_each_system,
-    machine,
     node,
     pod,
+    run,
     table,
-    write_results,
 )
 
 from fakekube.kube_scheduler import find_binary
@@ -167,10 +165,10 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=900.0)
     ap.add_argument("--name", default="reference_scheduler", help="results file name")
     args = ap.parse_args()
-    host = machine()
-    results = asyncio.run(
-        for_each_system(args.systems.split(","), lambda system: measure(system, args))
-    )
+    run(args, measure, lambda results: report(results, args))
+
+
+def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
     fk, ref = results.get("fakekube", {}), results.get("reference", {})
     text = "\n\n".join(
         [
@@ -227,11 +225,7 @@ def main() -> None:
     if ratio is not None:
         verdict = "met" if ratio >= 1.5 else "NOT met"
         text += f"\n\ntarget fakekube >= 1.5x reference: {verdict} ({ratio:.2f}x)"
-    print("\n" + text)
-    path = write_results(
-        args.name, host, {"parameters": vars(args), "results": results, "table": text}
-    )
-    print(f"\nwrote {path}")
+    return text
 
 
 if __name__ == "__main__":
