@@ -162,8 +162,8 @@ SCENARIOS = [
         "resourceVersion=0 with bookmarks: initial events, then what ends them",
         post(cms(), cm("a")),
         watch("w", cms() + "?watch=1&timeoutSeconds=30&allowWatchBookmarks=true&resourceVersion=0"),
-        post(cms(), cm("b")),
-        collect("w", 3, bookmarks=True),
+        # No live write after: the cacher's next (timer-driven) bookmark would race it.
+        collect("w", 2, bookmarks=True),
     ),
     case(
         "watch/bookmark-before-timeout",
