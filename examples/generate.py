@@ -4,7 +4,8 @@
 
 The 39-job trace is shaped like the KIT example used by earlier Kubernetes/Batsim bridges:
 a burst of short single-host jobs, a few wide ones, submissions over ~20 minutes, on a
-16-host cluster; the large one has 10,000 jobs on 1,000 hosts.
+16-host cluster; the large one has 10,000 jobs on 1,000 hosts over a day, with runs long
+enough (median ~1 h) to load the cluster a little past its capacity: queues build up.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from pathlib import Path
 HERE = Path(__file__).parent
 
 
-def workload(n: int, nodes: int, seed: int, span: float, wide: float) -> dict:
+def workload(
+    n: int, nodes: int, seed: int, span: float, wide: float, mu: float = 4.0, sigma: float = 1.0
+) -> dict:
     rng = random.Random(seed)
     profiles: dict[str, dict] = {}
     jobs = []
@@ -27,7 +30,7 @@ def workload(n: int, nodes: int, seed: int, span: float, wide: float) -> dict:
         if rng.random() < wide:
             res = rng.choice([2, 4, 8, 16])
         res = min(res, nodes)
-        run = round(rng.lognormvariate(4.0, 1.0), 1) + 1.0
+        run = round(rng.lognormvariate(mu, sigma), 1) + 1.0
         walltime = round(run * rng.choice([1.0, 1.5, 2.0, 4.0]) + (0 if rng.random() < 0.1 else 60))
         name = f"delay_{run:g}"
         profiles[name] = {"type": "delay", "delay": run}
@@ -71,7 +74,7 @@ def main() -> None:
         json.dumps(workload(39, 16, seed=39, span=1200.0, wide=0.2), indent=1) + "\n"
     )
     (HERE / "workloads" / "large10k.json").write_text(
-        json.dumps(workload(10_000, 1000, seed=10_000, span=86_400.0, wide=0.1)) + "\n"
+        json.dumps(workload(10_000, 1000, seed=10_000, span=86_400.0, wide=0.1, mu=8.2)) + "\n"
     )
     (HERE / "platforms" / "cluster16.xml").write_text(platform_xml(16))
     (HERE / "platforms" / "cluster1000.xml").write_text(platform_xml(1000))
