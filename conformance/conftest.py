@@ -1,37 +1,11 @@
-"""Fixtures for tests against real Kubernetes components.
-
-``reference``: the real kube-apiserver and etcd (:mod:`fakekube.reference`), one pair per
-session because starting them takes seconds. Every test that uses it is marked
-``reference`` automatically, so ``-m "not reference"`` leaves them out; when the binaries
-are missing the test FAILS and names ``scripts/build-reference``: a skipped comparison
-would read as a passed one.
-"""
+"""Conformance-wide hooks. The ``reference`` fixture (real kube-apiserver + etcd, one pair
+per session) comes from fakekube's pytest plugin, shared with tests/."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
-
-from fakekube.reference import ReferenceControlPlane, ReferenceNotBuilt
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "reference" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.reference)
-
-
-@pytest.fixture(scope="session")
-def reference() -> Iterator[ReferenceControlPlane]:
-    """A running kube-apiserver v1.35 + etcd on loopback, shared by the whole session."""
-    try:
-        plane = ReferenceControlPlane()
-    except ReferenceNotBuilt as exc:
-        pytest.fail(str(exc), pytrace=False)
-    with plane:
-        yield plane
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

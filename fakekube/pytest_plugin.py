@@ -55,6 +55,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "fake_cluster(nodes=0, objects=(), config=None): what the fake_cluster and "
         "fake_cluster_sync fixtures seed and how they configure the server",
     )
+    config.addinivalue_line(
+        "markers",
+        "reference: uses the real kube-apiserver + etcd (the reference fixture)",
+    )
 
 
 def cluster_options(request: pytest.FixtureRequest, defaults: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +131,31 @@ def _fake_cluster_sync(
     """A fresh fake API server on a background thread (see :class:`FakeClusterSync`)."""
     with FakeClusterSync(**cluster_options(request, fake_cluster_options)) as cluster:
         yield cluster
+
+
+@pytest.fixture(scope="session", name="reference")
+def _reference() -> Iterator[Any]:
+    """The real kube-apiserver v1.35 + etcd on loopback (:mod:`fakekube.reference`), one
+    pair per session because starting them takes seconds.
+
+    Tests using it are marked ``reference`` (``-m "not reference"`` leaves them out).
+    Missing binaries FAIL the test naming ``scripts/build-reference``: a skipped
+    comparison would read as a passed one.
+    """
+    from fakekube.reference import ReferenceControlPlane, ReferenceNotBuilt
+
+    try:
+        plane = ReferenceControlPlane()
+    except ReferenceNotBuilt as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with plane:
+        yield plane
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "reference" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.reference)
 
 
 @pytest.hookimpl(wrapper=True)

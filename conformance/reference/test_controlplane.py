@@ -72,9 +72,8 @@ def test_missing_binaries_fail_naming_the_build_script(
 
 
 def test_missing_binaries_fail_the_reference_fixture(tmp_path: Path) -> None:
-    """A test that needs the reference FAILS (never skips) when it is not built."""
-    conftest = Path(__file__).parents[1] / "conftest.py"
-    (tmp_path / "conftest.py").write_text(conftest.read_text())
+    """A test that needs the reference FAILS (never skips) when it is not built; the
+    fixture comes with fakekube's pytest plugin, so no conftest is needed."""
     (tmp_path / "test_needs_it.py").write_text("def test_needs_it(reference):\n    pass\n")
     (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    reference: real\n")
     env = {**os.environ, "FAKEKUBE_CACHE": str(tmp_path / "empty")}

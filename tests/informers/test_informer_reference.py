@@ -9,27 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client import V1Pod
 
-from fakekube.reference import ReferenceControlPlane, ReferenceNotBuilt
+from fakekube.reference import ReferenceControlPlane
 from informers import DeletedFinalStateUnknown, SharedInformerFactory
 
 pytestmark = pytest.mark.reference
-
-
-@pytest.fixture(scope="module")
-def reference() -> Iterator[ReferenceControlPlane]:
-    try:
-        plane = ReferenceControlPlane()
-    except ReferenceNotBuilt as exc:
-        pytest.fail(str(exc), pytrace=False)
-    with plane:
-        yield plane
 
 
 @pytest.fixture
