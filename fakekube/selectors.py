@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fakekube.errors import BadRequest
+from fakekube.validation import label_key_errors, label_value_errors
 
 __all__ = [
     "FieldRequirement",
@@ -36,82 +37,6 @@ __all__ = [
 ]
 
 # -- validation messages (k8s.io/apimachinery/pkg/api/validate/content) ---------------
-
-_LABEL_KEY_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_LABEL_KEY = re.compile(f"^{_LABEL_KEY_FMT}$")
-_LABEL_VALUE_FMT = f"({_LABEL_KEY_FMT})?"
-_LABEL_VALUE = re.compile(f"^{_LABEL_VALUE_FMT}$")
-_DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL + "(\\." + _DNS1123_LABEL + ")*"
-_DNS1123_SUBDOMAIN = re.compile(f"^{_DNS1123_SUBDOMAIN_FMT}$")
-_KEY_MSG = (
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-    "with an alphanumeric character"
-)
-_VALUE_MSG = (
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', "
-    "'_' or '.', and must start and end with an alphanumeric character"
-)
-_SUBDOMAIN_MSG = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-    "'-' or '.', and must start and end with an alphanumeric character"
-)
-
-
-def _regex_error(msg: str, fmt: str, *examples: str) -> str:
-    """content.RegexError, down to its double spaces before each ``or``."""
-    if not examples:
-        return f"{msg} (regex used for validation is '{fmt}')"
-    out = msg + " (e.g. "
-    for i, example in enumerate(examples):
-        if i > 0:
-            out += " or "
-        out += f"'{example}', "
-    return out + f"regex used for validation is '{fmt}')"
-
-
-def _label_key_errors(key: str) -> list[str]:
-    """content.IsLabelKey (IsQualifiedName)."""
-    errs: list[str] = []
-    parts = key.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        else:
-            sub: list[str] = []
-            if len(prefix.encode()) > 253:
-                sub.append("must be no more than 253 bytes")
-            if not _DNS1123_SUBDOMAIN.match(prefix):
-                sub.append(_regex_error(_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
-            errs.extend("prefix part " + m for m in sub)
-    else:
-        return [
-            "a valid label key "
-            + _regex_error(_KEY_MSG, _LABEL_KEY_FMT, "MyName", "my.name", "123-abc")
-            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-        ]
-    if not name:
-        errs.append("name part must be non-empty")
-    elif len(name.encode()) > 63:
-        errs.append("name part must be no more than 63 bytes")
-    if not _LABEL_KEY.match(name):
-        errs.append(
-            "name part " + _regex_error(_KEY_MSG, _LABEL_KEY_FMT, "MyName", "my.name", "123-abc")
-        )
-    return errs
-
-
-def _label_value_errors(value: str) -> list[str]:
-    """content.IsLabelValue."""
-    errs = []
-    if len(value.encode()) > 63:
-        errs.append("must be no more than 63 bytes")
-    if not _LABEL_VALUE.match(value):
-        errs.append(_regex_error(_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
-    return errs
 
 
 def _go_quote(value: str) -> str:
@@ -337,7 +262,7 @@ class _Parser:
             tok, lit = self.consume(True)
         if tok != _ID:
             raise _ParseError(f"found '{lit}', expected: identifier")
-        errs = _label_key_errors(lit)
+        errs = label_key_errors(lit)
         if errs:
             raise _ParseError(_invalid("<nil>", lit, "; ".join(errs)))
         if self.lookahead(True)[0] in (_END, _COMMA) and op != "!":
@@ -407,7 +332,7 @@ class _ParseError(Exception):
 def _new_requirement(key: str, op: str, values: list[str]) -> LabelRequirement:
     """labels.NewRequirement with a nil path: its checks, worded and aggregated as there."""
     errs: list[str] = []
-    key_errs = _label_key_errors(key)
+    key_errs = label_key_errors(key)
     if key_errs:
         errs.append(_invalid("key", key, "; ".join(key_errs)))
     values_path = "values"
@@ -426,7 +351,7 @@ def _new_requirement(key: str, op: str, values: list[str]) -> LabelRequirement:
                 detail = "for 'Gt', 'Lt' operators, the value must be an integer"
                 errs.append(_invalid(f"values[{i}]", v, detail))
     for i, v in enumerate(values):
-        value_errs = _label_value_errors(v)
+        value_errs = label_value_errors(v)
         if value_errs:
             errs.append(_invalid(f"values[{i}][{key}]", v, "; ".join(value_errs)))
     if errs:

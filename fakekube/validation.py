@@ -16,21 +16,23 @@ from fakekube.errors import Cause, Invalid
 __all__ = [
     "dns1123_label_errors",
     "dns1123_subdomain_errors",
+    "label_key_errors",
     "label_value_errors",
-    "qualified_name_errors",
     "validate_metadata",
 ]
 
 _LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_SUBDOMAIN_RE = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
+_SUBDOMAIN_FMT = _LABEL + "(\\." + _LABEL + ")*"
+_SUBDOMAIN_RE = re.compile(f"^{_SUBDOMAIN_FMT}$")
 _LABEL_RE = re.compile(rf"^{_LABEL}$")
 _DNS1035_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
-_SUBDOMAIN_MSG = (
+_SUBDOMAIN_TEXT = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-    "'-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "
-    "regex used for validation is "
-    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+    "'-' or '.', and must start and end with an alphanumeric character"
+)
+_SUBDOMAIN_MSG = (
+    f"{_SUBDOMAIN_TEXT} (e.g. 'example.com', regex used for validation is '{_SUBDOMAIN_FMT}')"
 )
 _LABEL_MSG = (
     "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
@@ -41,21 +43,6 @@ _DNS1035_MSG = (
     "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "
     "an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "
     "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
-)
-
-_QUALIFIED_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_QUALIFIED_RE = re.compile(rf"^{_QUALIFIED_FMT}$")
-_QUALIFIED_MSG = (
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
-    "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
-    f"validation is '{_QUALIFIED_FMT}')"
-)
-_LABEL_VALUE_FMT = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?"
-_LABEL_VALUE_RE = re.compile(rf"^{_LABEL_VALUE_FMT}$")
-_LABEL_VALUE_MSG = (
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "
-    "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "
-    f"'my_value',  or '12345', regex used for validation is '{_LABEL_VALUE_FMT}')"
 )
 
 #: Kinds whose names are DNS-1123 labels rather than subdomains (ValidateNamespaceName…).
@@ -90,10 +77,41 @@ def _dns1035_errors(value: str) -> list[str]:
     return errs
 
 
-def qualified_name_errors(value: str) -> list[str]:
-    """apimachinery's IsLabelKey (IsQualifiedName): label keys and annotation keys."""
+# -- k8s.io/apimachinery/pkg/api/validate/content: label keys and values ---------------
+_LABEL_KEY_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_LABEL_KEY = re.compile(f"^{_LABEL_KEY_FMT}$")
+_LABEL_VALUE_FMT = f"({_LABEL_KEY_FMT})?"
+_LABEL_VALUE = re.compile(f"^{_LABEL_VALUE_FMT}$")
+_KEY_MSG = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+    "with an alphanumeric character"
+)
+_VALUE_MSG = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', "
+    "'_' or '.', and must start and end with an alphanumeric character"
+)
+
+
+def _regex_error(msg: str, fmt: str, *examples: str) -> str:
+    """content.RegexError, down to its double spaces before each ``or``."""
+    if not examples:
+        return f"{msg} (regex used for validation is '{fmt}')"
+    out = msg + " (e.g. "
+    for i, example in enumerate(examples):
+        if i > 0:
+            out += " or "
+        out += f"'{example}', "
+    return out + f"regex used for validation is '{fmt}')"
+
+
+def label_key_errors(key: str) -> list[str]:
+    """content.IsLabelKey (IsQualifiedName): label keys, annotation keys, selector keys.
+
+    Lengths are in bytes, as apimachinery 1.35 counts them (object *names* still use
+    the older per-character rules above).
+    """
     errs: list[str] = []
-    parts = value.split("/")
+    parts = key.split("/")
     if len(parts) == 1:
         name = parts[0]
     elif len(parts) == 2:
@@ -101,28 +119,36 @@ def qualified_name_errors(value: str) -> list[str]:
         if not prefix:
             errs.append("prefix part must be non-empty")
         else:
-            errs += ["prefix part " + e for e in dns1123_subdomain_errors(prefix)]
+            sub: list[str] = []
+            if len(prefix.encode()) > 253:
+                sub.append("must be no more than 253 bytes")
+            if not _SUBDOMAIN_RE.match(prefix):
+                sub.append(_regex_error(_SUBDOMAIN_TEXT, _SUBDOMAIN_FMT, "example.com"))
+            errs.extend("prefix part " + m for m in sub)
     else:
         return [
-            f"a valid label key {_QUALIFIED_MSG} with an optional DNS subdomain prefix and '/' "
-            "(e.g. 'example.com/MyName')"
+            "a valid label key "
+            + _regex_error(_KEY_MSG, _LABEL_KEY_FMT, "MyName", "my.name", "123-abc")
+            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
         ]
     if not name:
         errs.append("name part must be non-empty")
-    elif len(name) > 63:
-        errs.append("name part must be no more than 63 characters")
-    if not _QUALIFIED_RE.match(name):
-        errs.append("name part " + _QUALIFIED_MSG)
+    elif len(name.encode()) > 63:
+        errs.append("name part must be no more than 63 bytes")
+    if not _LABEL_KEY.match(name):
+        errs.append(
+            "name part " + _regex_error(_KEY_MSG, _LABEL_KEY_FMT, "MyName", "my.name", "123-abc")
+        )
     return errs
 
 
 def label_value_errors(value: str) -> list[str]:
-    """apimachinery's IsValidLabelValue."""
+    """content.IsLabelValue."""
     errs = []
-    if len(value) > 63:
-        errs.append("must be no more than 63 characters")
-    if not _LABEL_VALUE_RE.match(value):
-        errs.append(_LABEL_VALUE_MSG)
+    if len(value.encode()) > 63:
+        errs.append("must be no more than 63 bytes")
+    if not _LABEL_VALUE.match(value):
+        errs.append(_regex_error(_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
     return errs
 
 
@@ -132,15 +158,14 @@ def _label_and_annotation_causes(meta: Mapping[str, Any]) -> list[Cause]:
     labels = meta.get("labels")
     if isinstance(labels, Mapping):
         for k, v in labels.items():
-            causes += [_invalid_value("metadata.labels", k, e) for e in qualified_name_errors(k)]
+            causes += [_invalid_value("metadata.labels", k, e) for e in label_key_errors(k)]
             if isinstance(v, str):
                 causes += [_invalid_value("metadata.labels", v, e) for e in label_value_errors(v)]
     annotations = meta.get("annotations")
     if isinstance(annotations, Mapping):
         for k in annotations:
             causes += [
-                _invalid_value("metadata.annotations", k, e)
-                for e in qualified_name_errors(k.lower())
+                _invalid_value("metadata.annotations", k, e) for e in label_key_errors(k.lower())
             ]
     return causes
 
