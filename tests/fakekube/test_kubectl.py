@@ -8,6 +8,7 @@ requires these commands to work, and ``scripts/test`` installs what it needs.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -427,3 +428,74 @@ def test_drain_evicts_the_nodes_pods(kubectl: Kubectl) -> None:
         "node/n1 drained",
     ]
     assert kubectl.run("get", "pods", "-o", "name").stdout == ""
+
+
+# -- client-side validation (kubectl reads /openapi/v2 in protobuf) -----------------------
+
+LIST = """\
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: list-a}, data: {x: "1"}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: list-b}}
+"""
+
+
+def openapi_v2_exchange(log: str) -> str:
+    """kubectl's ``-v=8`` account of its GET /openapi/v2: request and response headers."""
+    lines = log.splitlines()
+    start = next(i for i, line in enumerate(lines) if re.search(r"\] GET \S+/openapi/v2\?", line))
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(lines))
+            if re.search(r"\] (GET|POST|PUT|PATCH|DELETE) http", lines[i])
+        ),
+        len(lines),
+    )
+    return "\n".join(lines[start:end])
+
+
+def test_create_and_apply_validate_a_list_against_the_protobuf_openapi_v2(
+    kubectl: Kubectl,
+) -> None:
+    """A ``kind: List`` is validated on the client: no OpenAPI v3 document names v1 List,
+    so kubectl downloads /openapi/v2 in gnostic's protobuf form (a 406 fails the command)."""
+    f = kubectl.manifest("list.yaml", LIST)
+
+    def run(verb: str) -> subprocess.CompletedProcess[str]:
+        # A cache dir of its own: kubectl's HTTP cache would answer from disk.
+        cache = kubectl.workdir / f"cache-{verb}"
+        proc = kubectl.run(verb, "-f", f, "-v=8", "--cache-dir", str(cache))
+        exchange = openapi_v2_exchange(proc.stderr)
+        assert "Accept: application/com.github.proto-openapi.spec.v2@v1.0+protobuf" in exchange
+        assert "Response Status: 200 OK" in exchange
+        assert (
+            "Content-Type: application/com.github.proto-openapi.spec.v2.v1.0+protobuf" in exchange
+        )
+        return proc
+
+    try:
+        assert run("create").stdout.splitlines() == [
+            "configmap/list-a created",
+            "configmap/list-b created",
+        ]
+        got = json.loads(kubectl.run("get", "configmaps", "list-a", "list-b", "-o", "json").stdout)
+        assert [(cm["metadata"]["name"], cm.get("data")) for cm in got["items"]] == [
+            ("list-a", {"x": "1"}),
+            ("list-b", None),
+        ]
+        kubectl.run("delete", "-f", f)
+        assert run("apply").stdout.splitlines() == [
+            "configmap/list-a created",
+            "configmap/list-b created",
+        ]
+        kubectl.manifest("list.yaml", LIST.replace('x: "1"', 'x: "2", z: "3"'))
+        assert kubectl.run("apply", "-f", f).stdout.splitlines() == [
+            "configmap/list-a configured",
+            "configmap/list-b unchanged",
+        ]
+        data = kubectl.run("get", "configmap", "list-a", "-o", "jsonpath={.data}").stdout
+        assert json.loads(data) == {"x": "2", "z": "3"}
+    finally:
+        kubectl.run("delete", "configmaps", "list-a", "list-b", "--ignore-not-found")
