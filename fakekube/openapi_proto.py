@@ -128,23 +128,35 @@ def encode(doc: Any) -> bytes:
 # -- gnostic's readers: each returns the (possibly partial) message and its errors --------
 
 
+def _reader(fields: tuple[tuple[str, int, str, str, str, str], ...]) -> str:
+    hows = {how for _, _, _, _, how, _ in fields}
+    for special in ("oneof", "item", "yaml", "scalars"):
+        if special in hows:
+            return special
+    return "object"
+
+
+#: message → how gnostic's ``NewX`` reads it: a oneof, the node as the one item of a
+#: list (ItemsItem), as YAML text (Any), as strings (TypeItem, StringArray), or by keys.
+_READERS = {name: _reader(fields) for name, fields in MESSAGES.items()}
+
+
 def _read(name: str, node: Any, path: str) -> tuple[Message | None, list[str]]:
-    fields = MESSAGES[name]
-    if fields[0][4] == "oneof":
+    reader = _READERS[name]
+    if reader == "oneof":
         return _read_oneof(name, node, path)
-    if name == "ItemsItem":
+    msg = _CLASSES[name]()
+    if reader == "item":
         # NewItemsItem: the node is the one schema; a bad schema leaves ``items`` unset.
         schema, errors = _read("Schema", node, path)
         if errors:
             return None, errors
-        items = _CLASSES[name]()
-        items.schema.append(schema)  # type: ignore[attr-defined]
-        return items, []
-    msg = _CLASSES[name]()
-    if name == "Any":
+        msg.schema.append(schema)  # type: ignore[attr-defined]
+        return msg, []
+    if reader == "yaml":
         msg.yaml = go_yaml.marshal(node)  # type: ignore[attr-defined]
         return msg, []
-    if fields[0][4] == "scalars":
+    if reader == "scalars":
         return _read_scalars(msg, name, node, path)
     return _read_object(msg, name, node, path)
 
