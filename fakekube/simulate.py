@@ -124,6 +124,7 @@ async def run_simulation(
                 probe,
                 settle=config.settle,
                 timeout=config.step_timeout,
+                stable_polls=getattr(probe, "stable_polls", 2),
                 alive=getattr(runner, "check_alive", None),
             )
             translator = Translator(

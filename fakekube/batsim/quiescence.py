@@ -36,7 +36,9 @@ class IdleProbe(Protocol):
     """A scheduler-specific view of "nothing left to do".
 
     A probe may also offer ``busy_reasons(barrier_rv) -> list[str]``: when a step times
-    out, its answer goes into the error so the user learns what held out.
+    out, its answer goes into the error so the user learns what held out; and a
+    ``stable_polls`` attribute, how many consecutive idle answers close a step (a probe
+    that already compares successive readings needs only one).
     """
 
     async def idle(self, barrier_rv: int) -> bool:
