@@ -58,9 +58,9 @@ def _workload() -> str:
                     "spec": {"schedulerName": name, "containers": [container]},
                 }
             )
-    # Separate YAML documents: kubectl validates a List against /openapi/v2 in protobuf,
-    # which fakekube does not serve.
-    return yaml.safe_dump_all(docs)
+    # One v1 List, as `kubectl get -o yaml` writes them: kubectl validates it against
+    # /openapi/v2 in protobuf.
+    return yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": docs})
 
 
 async def _kubectl(kubeconfig: Path, *args: str, stdin: str | None = None) -> str:
