@@ -6,14 +6,19 @@ engine on the other end, a scheduler as a client) on the project's example input
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from fakekube.batsim.engine import EmbeddedBatsim
+from fakekube.batsim.platform import load_platform
+from fakekube.batsim.workload import load_workload
 from fakekube.simulate import InProcessRunner, SimulationConfig, run_simulation
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -230,3 +235,34 @@ def test_a_scheduler_command_slow_to_start_still_sees_every_job(tmp_path: Path) 
     assert proc.returncode == 0, proc.stderr
     rows = list(csv.DictReader((tmp_path / "o" / "jobs.csv").open()))
     assert [r["final_state"] for r in rows] == ["COMPLETED_SUCCESSFULLY"] * 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_external_batsim_drives_the_same_simulation_as_the_embedded_engine(
+    tmp_path: Path,
+) -> None:
+    # `--batsim external` waits on the socket for real Batsim; a separate Batsim peer (the
+    # engine, in this process) gives byte-identical results to the embedded default.
+    endpoint = f"tcp://127.0.0.1:{_free_port()}"
+    out = tmp_path / "external"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "fakekube", "simulate", "--batsim", "external",
+        "--socket", endpoint, "--workload", str(KIT39), "--platform", str(CLUSTER16),
+        "--out", str(out), "--no-plots",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    line = await asyncio.wait_for(proc.stderr.readline(), 60)
+    assert f"waiting for Batsim on {endpoint}".encode() in line, line
+    engine = EmbeddedBatsim(load_platform(CLUSTER16), [load_workload(KIT39)], endpoint)
+    await asyncio.wait_for(engine.run(), 120)
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    await run_simulation(config(tmp_path / "embedded"), InProcessRunner("first-fit"))
+    external = (out / "jobs.csv").read_bytes()
+    assert external == (tmp_path / "embedded" / "jobs.csv").read_bytes()
