@@ -17,6 +17,7 @@ def write_plots(results: Results, out: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
+    from matplotlib.ticker import MaxNLocator
 
     runs = [r for r in results.jobs.values() if r.start is not None and r.finish is not None]
     n = max(results.nb_resources, 1)
@@ -40,22 +41,23 @@ def write_plots(results: Results, out: Path) -> list[Path]:
     ax.set_ylim(0, n)
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("resource id")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # ids are whole numbers
     ax.set_title(f"Gantt chart: {len(runs)} jobs on {n} resources")
     gantt = out / "gantt.png"
     fig.tight_layout()
     fig.savefig(gantt, dpi=100)
     plt.close(fig)
 
-    points: list[tuple[float, int]] = []
+    # Net change per instant: a job ending when another starts is no dip to draw.
+    deltas: dict[float, int] = {}
     for r in runs:
-        points.append((r.start, len(r.alloc)))  # type: ignore[arg-type]
-        points.append((r.finish, -len(r.alloc)))  # type: ignore[arg-type]
-    points.sort()
+        deltas[r.start] = deltas.get(r.start, 0) + len(r.alloc)  # type: ignore[index]
+        deltas[r.finish] = deltas.get(r.finish, 0) - len(r.alloc)  # type: ignore[index]
     xs, ys, busy = [0.0], [0.0], 0
-    for t, d in points:
+    for t in sorted(deltas):
         xs.append(t)
         ys.append(busy / n)
-        busy += d
+        busy += deltas[t]
         xs.append(t)
         ys.append(busy / n)
     fig, ax = plt.subplots(figsize=(12, 3))
