@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -43,6 +44,10 @@ def _demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(nodes=args.nodes, pods=args.pods))
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from fakekube.batsim.engine import EngineStalled
     from fakekube.batsim.platform import PlatformError
@@ -77,6 +82,9 @@ def _simulate(args: argparse.Namespace) -> int:
             runner = KubeSchedulerRunner(version=args.kube_scheduler_version)
         else:
             runner = InProcessRunner(args.scheduler, seed=args.seed)
+        # A SIGTERM (CI runners, `timeout`, kill) unwinds like Ctrl-C, so the scheduler
+        # process and the server are stopped instead of left behind.
+        signal.signal(signal.SIGTERM, _interrupt)
         results = asyncio.run(run_simulation(config, runner))  # type: ignore[arg-type]
     except (WorkloadError, PlatformError, SimulationError, EngineStalled, ProtocolError) as exc:
         print(f"fakekube simulate: {exc}", file=sys.stderr)
@@ -85,7 +93,7 @@ def _simulate(args: argparse.Namespace) -> int:
         print(f"fakekube simulate: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("fakekube simulate: interrupted", file=sys.stderr)
+        print("fakekube simulate: interrupted; no results written", file=sys.stderr)
         return 130
     m = results.metrics()
     print(

@@ -35,6 +35,8 @@ from typing import Any
 import aiohttp
 import yaml
 
+from fakekube._process import die_with_parent
+
 __all__ = [
     "KubeScheduler",
     "KubeSchedulerNotBuilt",
@@ -244,6 +246,7 @@ class KubeScheduler:
             stdout=self._log,
             stderr=asyncio.subprocess.STDOUT,
             env=env,
+            preexec_fn=die_with_parent,
         )
         return self
 
@@ -355,7 +358,13 @@ class KubeSchedulerProbe:
     async def idle(self, barrier_rv: int) -> bool:
         if barrier_rv != self._barrier:  # a new step: readings from before prove nothing
             self._barrier, self._last = barrier_rv, None
-        m = await self.scheduler.metrics()
+        try:
+            m = await self.scheduler.metrics()
+        except (aiohttp.ClientError, OSError, TimeoutError):
+            # Not answering: dead (say so, with its log) or too busy to answer (not idle).
+            self.check_alive()
+            self._last = None
+            return False
         last, self._last = self._last, m
         quiet = m.active == 0 and m.backoff == 0 and m.binding == 0
         # Attempts must not move between two idle readings: a pod popped and failed in

@@ -49,6 +49,7 @@ from typing import IO, Any
 
 import yaml
 
+from fakekube._process import die_with_parent
 from fakekube.kube_scheduler import cache_dir
 
 __all__ = [
@@ -240,7 +241,12 @@ class ReferenceControlPlane:
         self._logs.append(log)
         env = {k: v for k, v in os.environ.items() if not k.startswith("KUBERNETES_SERVICE_")}
         self._procs[name] = subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            preexec_fn=die_with_parent,
         )
 
     def _start_etcd(self) -> None:

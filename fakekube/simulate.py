@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from fakekube._process import die_with_parent
 from fakekube.api.state import RECORDER, ServerConfig
 from fakekube.batsim.engine import EmbeddedBatsim
 from fakekube.batsim.platform import load_platform
@@ -218,7 +219,9 @@ class CommandRunner:
         args = shlex.split(self.cmd.replace("{kubeconfig}", str(cluster.kubeconfig)))
         before = len(cluster.requests())
         try:
-            self._proc = await asyncio.create_subprocess_exec(*args, env=env)
+            self._proc = await asyncio.create_subprocess_exec(
+                *args, env=env, preexec_fn=die_with_parent
+            )
         except OSError as exc:
             raise SimulationError(f"cannot start scheduler command {self.cmd!r}: {exc}") from None
         try:

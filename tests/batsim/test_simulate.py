@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -266,3 +267,47 @@ async def test_external_batsim_drives_the_same_simulation_as_the_embedded_engine
     await run_simulation(config(tmp_path / "embedded"), InProcessRunner("first-fit"))
     external = (out / "jobs.csv").read_bytes()
     assert external == (tmp_path / "embedded" / "jobs.csv").read_bytes()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+async def test_killing_simulate_never_leaves_kube_scheduler_running(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    from fakekube.kube_scheduler import find_binary
+
+    find_binary()  # fails (not skips) naming scripts/build-kube-scheduler when none is built
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "fakekube", "simulate", "--batsim", "external",
+        "--socket", f"tcp://127.0.0.1:{_free_port()}", "--scheduler", "kube-scheduler",
+        "--workload", str(KIT39), "--platform", str(CLUSTER16), "--out", str(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    line = await asyncio.wait_for(proc.stderr.readline(), 60)  # kube-scheduler is up
+    assert b"waiting for Batsim" in line, line
+    (scheduler,) = _children(proc.pid)
+    proc.send_signal(sig)
+    await asyncio.wait_for(proc.wait(), 30)
+    for _ in range(200):
+        if _gone(scheduler):
+            break
+        await asyncio.sleep(0.05)
+    assert _gone(scheduler), f"kube-scheduler (pid {scheduler}) outlived fakekube simulate"
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 130

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from fakekube import FakeCluster
+from fakekube.batsim.quiescence import SchedulerStuck
 from fakekube.kube_scheduler import (
     KubeScheduler,
     KubeSchedulerProbe,
@@ -100,3 +103,19 @@ async def test_simulation_profile_serves_slim_metrics(fake_cluster: FakeCluster)
         assert "scheduler_pending_pods{" in text
         assert "scheduler_plugin_execution_duration_seconds" not in text
         assert await ks.metrics() == SchedulerMetrics(0, 0, 0, 0, 0, 0)
+
+
+class Dead:
+    """A KubeScheduler whose process has exited: /metrics refuses connections."""
+
+    async def metrics(self) -> SchedulerMetrics:
+        raise ConnectionRefusedError(111, "Connect call failed")
+
+    def check_alive(self) -> None:
+        raise RuntimeError("kube-scheduler v1.35.4 exited with code 137; last log lines: …")
+
+
+async def test_a_dead_scheduler_is_reported_not_raised_as_a_connection_error() -> None:
+    p = KubeSchedulerProbe(Dead(), lambda: 0)  # type: ignore[arg-type]
+    with pytest.raises(SchedulerStuck, match="exited with code 137"):
+        await p.idle(10)
