@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from fakekube._process import die_with_parent
 from fakekube.kube_scheduler import KubeScheduler, KubeSchedulerNotBuilt, cache_dir
 
 __all__ = [
@@ -134,7 +135,11 @@ class CommandScheduler:
     async def start(self) -> None:
         with open(self.log_path, "ab") as log:
             self._proc = await asyncio.create_subprocess_exec(
-                *self.argv, stdout=log, stderr=asyncio.subprocess.STDOUT, cwd=ROOT
+                *self.argv,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                cwd=ROOT,
+                preexec_fn=die_with_parent,
             )
 
     async def stop(self) -> None:
