@@ -5,7 +5,7 @@
 The 39-job trace is shaped like the KIT example used by earlier Kubernetes/Batsim bridges:
 a burst of short single-host jobs, a few wide ones, submissions over ~20 minutes, on a
 16-host cluster; the large one has 10,000 jobs on 1,000 hosts over a day, with runs long
-enough (median ~1 h) to load the cluster a little past its capacity: queues build up.
+enough (median ~50 min) to load the cluster close to its capacity: queues form in bursts.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def main() -> None:
         json.dumps(workload(39, 16, seed=39, span=1200.0, wide=0.2), indent=1) + "\n"
     )
     (HERE / "workloads" / "large10k.json").write_text(
-        json.dumps(workload(10_000, 1000, seed=10_000, span=86_400.0, wide=0.1, mu=8.2)) + "\n"
+        json.dumps(workload(10_000, 1000, seed=10_000, span=86_400.0, wide=0.1, mu=8.0)) + "\n"
     )
     (HERE / "platforms" / "cluster16.xml").write_text(platform_xml(16))
     (HERE / "platforms" / "cluster1000.xml").write_text(platform_xml(1000))
