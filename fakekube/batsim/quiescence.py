@@ -60,6 +60,7 @@ class Quiescence:
         settle: float = 0.05,
         poll: float = 0.0005,
         stable_polls: int = 2,
+        busy_poll_max: float = 0.02,
         timeout: float = 300.0,
         alive: Callable[[], None] | None = None,
     ) -> None:
@@ -69,6 +70,11 @@ class Quiescence:
         self.settle = settle
         self.poll = poll
         self.stable_polls = stable_polls
+        #: While the probe keeps answering "busy", polls slow down to a tenth of the time
+        #: it has been busy, up to this: asking a busy kube-scheduler for /metrics in a
+        #: tight loop takes CPU from the scheduling it is busy with, while a step that
+        #: ends quickly is still seen within ``poll``.
+        self.busy_poll_max = busy_poll_max
         self.timeout = timeout
         self.alive = alive or (probe.check_alive if probe is not None else lambda: None)
         #: Steps closed by the settle window instead of a probe.
@@ -108,7 +114,9 @@ class Quiescence:
         sent: set[Watcher] = set()
         stable = 0
         reason = "watch events not yet flushed"
+        busy_since: float | None = None
         while True:
+            pause = self.poll
             rv = self.store.resource_version
             if barrier != rv:
                 barrier, stable = rv, 0
@@ -121,7 +129,11 @@ class Quiescence:
                 stable, reason = 0, f"{self.recorder.in_flight} API request(s) in flight"
             elif not await self.probe.idle(rv):
                 stable, reason = 0, "the scheduler reports work in progress"
+                now = time.monotonic()
+                busy_since = now if busy_since is None else busy_since
+                pause = min(self.busy_poll_max, max(self.poll, (now - busy_since) / 10))
             elif self.store.resource_version == rv and not self.recorder.in_flight:
+                busy_since = None
                 stable += 1
                 if stable >= self.stable_polls:
                     return
@@ -135,7 +147,7 @@ class Quiescence:
                     + (f" ({detail})" if detail else "")
                     + f" at resourceVersion {self.store.resource_version}"
                 )
-            await asyncio.sleep(self.poll)
+            await asyncio.sleep(pause)
 
     async def _settle(self) -> None:
         """No probe: wait until nothing changed for ``settle`` seconds (counted)."""

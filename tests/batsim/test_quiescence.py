@@ -8,11 +8,13 @@ the step may end.
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 
 import orjson
 import pytest
 
 from fakekube.api.state import Recorder
+from fakekube.batsim import quiescence
 from fakekube.batsim.quiescence import Quiescence, SchedulerStuck
 from fakekube.store import Store
 from fakekube.watch import Watcher
@@ -91,6 +93,36 @@ async def test_the_step_waits_for_the_probe_and_holds_over_consecutive_polls() -
     await asyncio.wait_for(gate.wait(), 10)
     assert probe.calls == 5 + 3
     assert (gate.steps, gate.fallbacks) == (1, 0)
+
+
+async def test_a_busy_scheduler_is_polled_less_often_the_longer_it_stays_busy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Polling kube-scheduler's /metrics in a tight loop takes CPU from its scheduling;
+    a step that ends quickly must still be seen at the fast poll."""
+    clock = [0.0]
+    pauses: list[tuple[int, float]] = []  # (probe answers so far, pause)
+
+    async def fake_sleep(seconds: float) -> None:
+        pauses.append((probe.calls, seconds))
+        clock[0] += seconds
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(quiescence, "asyncio", SimpleNamespace(sleep=fake_sleep))
+    monkeypatch.setattr(quiescence, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    store = Store()
+    probe = CountingProbe(store, busy_polls=200)
+    gate = Quiescence(
+        store, Recorder(10), probe, poll=0.0005, busy_poll_max=0.02, stable_polls=2, timeout=60
+    )
+    await gate.wait()
+    busy = [p for calls, p in pauses if 1 <= calls <= 200]
+    idle = [p for calls, p in pauses if calls > 200]
+    assert len(busy) == 200
+    assert busy[0] == 0.0005
+    assert busy == sorted(busy)
+    assert busy[-1] == 0.02
+    assert idle == [0.0005]  # the first idle answer; the second closes the step
 
 
 async def test_unflushed_watch_events_hold_the_step() -> None:
