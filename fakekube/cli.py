@@ -7,6 +7,7 @@ import asyncio
 import signal
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["main"]
@@ -29,13 +30,29 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"fakekube: cannot write kubeconfig {kubeconfig}: {exc.strerror}", file=sys.stderr)
         return 1
     try:
-        asyncio.run(serve_forever(server, kubeconfig))
+        with asyncio.Runner(loop_factory=_fast_loop()) as runner:
+            runner.run(serve_forever(server, kubeconfig))
     except OSError as exc:
         print(
             f"fakekube: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
         )
         return 1
     return 0
+
+
+def _fast_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where installed (it is a dependency on Linux and macOS).
+
+    Under kube-scheduler a third of the server's CPU is the event loop itself: socket
+    writes of watch events, epoll, and accepting the connections a busy HTTP/1.1 client
+    opens and closes by the thousand. uvloop cut the server's CPU while binding 10,000 pods
+    from 8.5-10.9 s to 7.3-9.1 s (bench/reference_scheduler.py); nothing else changes.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def _demo(args: argparse.Namespace) -> int:
