@@ -96,7 +96,10 @@ def _simulate(args: argparse.Namespace) -> int:
         elif args.scheduler == "kube-scheduler":
             from fakekube.simulate import KubeSchedulerRunner
 
-            runner = KubeSchedulerRunner(version=args.kube_scheduler_version)
+            runner = KubeSchedulerRunner(
+                version=args.kube_scheduler_version,
+                config=Path(args.kube_scheduler_config) if args.kube_scheduler_config else None,
+            )
         else:
             runner = InProcessRunner(args.scheduler, seed=args.seed)
         # A SIGTERM (CI runners, `timeout`, kill) unwinds like Ctrl-C, so the scheduler
@@ -183,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a scheduler may stay busy in one step",
     )
     simulate.add_argument("--kube-scheduler-version", help="which built kube-scheduler to use")
+    simulate.add_argument(
+        "--kube-scheduler-config",
+        metavar="FILE",
+        help="your KubeSchedulerConfiguration (plugins, scoring: the policy under study); "
+        "fakekube sets its kubeconfig and turns leader election off",
+    )
     simulate.add_argument(
         "--enable-compute-sharing",
         action="store_true",

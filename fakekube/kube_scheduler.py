@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import os
 import re
 import socket
@@ -100,21 +101,43 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def simulation_config(kubeconfig: Path, *, scheduler_name: str = "default-scheduler") -> str:
-    """The KubeSchedulerConfiguration a simulation runs with (see the module docstring)."""
-    doc: dict[str, Any] = {
-        "apiVersion": "kubescheduler.config.k8s.io/v1",
-        "kind": "KubeSchedulerConfiguration",
-        "clientConnection": {
-            "kubeconfig": str(kubeconfig),
-            "contentType": "application/json",
-            "qps": 5000,
-            "burst": 10000,
-        },
-        "leaderElection": {"leaderElect": False},
-        "percentageOfNodesToScore": 100,
-        "profiles": [{"schedulerName": scheduler_name}],
-    }
+def simulation_config(
+    kubeconfig: Path,
+    *,
+    scheduler_name: str = "default-scheduler",
+    base: Mapping[str, Any] | None = None,
+) -> str:
+    """The KubeSchedulerConfiguration a simulation runs with (see the module docstring).
+
+    ``base`` is a user's own configuration (the policy under study: plugins, scoring,
+    queue settings). What the simulation needs wins over it — the cluster's kubeconfig,
+    no leader election — and its other simulation settings fill in only what ``base``
+    leaves unset, so a study can still choose, say, ``percentageOfNodesToScore``.
+    """
+    doc: dict[str, Any] = copy.deepcopy(dict(base)) if base else {}
+    if base:
+        api, kind = doc.get("apiVersion"), doc.get("kind")
+        if (api, kind) != ("kubescheduler.config.k8s.io/v1", "KubeSchedulerConfiguration"):
+            raise ValueError(
+                f'expected apiVersion "kubescheduler.config.k8s.io/v1" and kind '
+                f'"KubeSchedulerConfiguration", got apiVersion {api!r} and kind {kind!r}'
+            )
+    doc.setdefault("apiVersion", "kubescheduler.config.k8s.io/v1")
+    doc.setdefault("kind", "KubeSchedulerConfiguration")
+    connection = doc.setdefault("clientConnection", {})
+    connection["kubeconfig"] = str(kubeconfig)
+    connection.setdefault("contentType", "application/json")
+    connection.setdefault("qps", 5000)
+    connection.setdefault("burst", 10000)
+    doc["leaderElection"] = {"leaderElect": False}
+    doc.setdefault("percentageOfNodesToScore", 100)
+    doc.setdefault("profiles", [{"schedulerName": scheduler_name}])
+    names = [p.get("schedulerName", "default-scheduler") for p in doc["profiles"]]
+    if scheduler_name not in names:
+        raise ValueError(
+            f"no profile has schedulerName {scheduler_name!r} (profiles: {', '.join(names)}); "
+            "the simulated pods ask for that scheduler"
+        )
     return yaml.safe_dump(doc, sort_keys=False)
 
 
@@ -189,14 +212,19 @@ class KubeScheduler:
         log_path: str | os.PathLike[str] | None = None,
         verbosity: int = 2,
         env: Mapping[str, str] | None = None,
+        config: Mapping[str, Any] | None = None,
     ) -> None:
         if profile not in ("default", "simulation"):
             raise ValueError(f"unknown kube-scheduler profile {profile!r}: default or simulation")
+        if config is not None and profile != "simulation":
+            raise ValueError("a KubeSchedulerConfiguration applies to the simulation profile only")
         self.binary = find_binary(version)
         self.version = self.binary.name.removeprefix("kube-scheduler-v")
         self.kubeconfig = Path(kubeconfig)
         self.profile = profile
         self.scheduler_name = scheduler_name
+        #: The user's KubeSchedulerConfiguration, merged by :func:`simulation_config`.
+        self.config = config
         self.extra_args = list(extra_args or [])
         self.verbosity = verbosity
         self.port = _free_port()
@@ -222,7 +250,11 @@ class KubeScheduler:
             args.append(f"--kubeconfig={self.kubeconfig}")
         else:
             cfg = self._tmp / "config.yaml"
-            cfg.write_text(simulation_config(self.kubeconfig, scheduler_name=self.scheduler_name))
+            cfg.write_text(
+                simulation_config(
+                    self.kubeconfig, scheduler_name=self.scheduler_name, base=self.config
+                )
+            )
             args += [
                 f"--config={cfg}",
                 "--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics",

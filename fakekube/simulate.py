@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+import yaml
+
 from fakekube._process import die_with_parent
 from fakekube.api.state import RECORDER, ServerConfig
 from fakekube.batsim.engine import EmbeddedBatsim
@@ -337,15 +339,43 @@ class PendingPods:
         return len(self._keys)
 
 
+def _load_scheduler_config(path: Path) -> dict[str, Any]:
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise SimulationError(f"cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise SimulationError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(doc, dict):
+        raise SimulationError(f"{path}: expected a KubeSchedulerConfiguration object")
+    return doc
+
+
 class KubeSchedulerRunner:
     """The real kube-scheduler (simulation profile), idle when its ``/metrics`` say so."""
 
-    def __init__(self, version: str | None = None, *, scheduler_name: str = "default-scheduler"):
-        from fakekube.kube_scheduler import find_binary
+    def __init__(
+        self,
+        version: str | None = None,
+        *,
+        scheduler_name: str = "default-scheduler",
+        config: Path | None = None,
+    ):
+        from fakekube.kube_scheduler import find_binary, simulation_config
 
         self.binary = find_binary(version)  # fail before anything starts
         self.version = version
         self.scheduler_name = scheduler_name
+        #: A user's KubeSchedulerConfiguration (the policy under study), checked up front.
+        self.config: dict[str, Any] | None = None
+        if config is not None:
+            self.config = _load_scheduler_config(config)
+            try:
+                simulation_config(
+                    Path("kubeconfig"), scheduler_name=scheduler_name, base=self.config
+                )
+            except ValueError as exc:
+                raise SimulationError(f"{config}: {exc}") from None
         self.name = f"kube-scheduler ({self.binary.name})"
         self._ks: Any = None
         self._pending: PendingPods | None = None
@@ -358,6 +388,7 @@ class KubeSchedulerRunner:
             profile="simulation",
             version=self.version,
             scheduler_name=self.scheduler_name,
+            config=self.config,
         )
         await self._ks.start()
         await self._ks.wait_healthy()

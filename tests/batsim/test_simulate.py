@@ -216,6 +216,39 @@ def test_kube_scheduler_runs_a_simulation_with_its_metrics_as_idle_probe(tmp_pat
     assert metrics["steps_closed_by_fallback"] == 0
 
 
+def test_kube_scheduler_runs_the_users_configuration_and_refuses_a_wrong_one(
+    tmp_path: Path,
+) -> None:
+    bin_packing = tmp_path / "most-allocated.yaml"
+    bin_packing.write_text(
+        "apiVersion: kubescheduler.config.k8s.io/v1\n"
+        "kind: KubeSchedulerConfiguration\n"
+        "profiles:\n"
+        "- schedulerName: default-scheduler\n"
+        "  pluginConfig:\n"
+        "  - name: NodeResourcesFit\n"
+        "    args:\n"
+        "      scoringStrategy:\n"
+        "        type: MostAllocated\n"
+    )
+    common = ["--workload", str(KIT39), "--platform", str(CLUSTER16), "--no-plots"]
+    common += ["--scheduler", "kube-scheduler"]
+    out = tmp_path / "out"
+    proc = simulate_cli(*common, "--out", str(out), "--kube-scheduler-config", str(bin_packing))
+    assert proc.returncode == 0, proc.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["jobs_by_state"] == {"COMPLETED_SUCCESSFULLY": 39}
+
+    other = tmp_path / "other.yaml"
+    other.write_text(bin_packing.read_text().replace("default-scheduler", "bin-packer"))
+    proc = simulate_cli(
+        *common, "--out", str(tmp_path / "o2"), "--kube-scheduler-config", str(other)
+    )
+    assert proc.returncode == 1
+    assert f"{other}: no profile has schedulerName 'default-scheduler'" in proc.stderr
+    assert not (tmp_path / "o2").exists()
+
+
 def test_a_scheduler_command_slow_to_start_still_sees_every_job(tmp_path: Path) -> None:
     """Simulated time starts only once the program watches pods (it has no idle probe)."""
     platform = tmp_path / "platform.yaml"

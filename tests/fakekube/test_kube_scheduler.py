@@ -6,17 +6,23 @@ The probe logic runs against scripted readings (real /metrics lines from kube-sc
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from fakekube import FakeCluster
 from fakekube.batsim.quiescence import SchedulerStuck
+from fakekube.cluster import node
 from fakekube.kube_scheduler import (
     KubeScheduler,
     KubeSchedulerProbe,
     SchedulerMetrics,
     find_binary,
+    simulation_config,
 )
 
 # An excerpt of kube-scheduler 1.35.4's /metrics during a loaded simulation.
@@ -119,3 +125,82 @@ async def test_a_dead_scheduler_is_reported_not_raised_as_a_connection_error() -
     p = KubeSchedulerProbe(Dead(), lambda: 0)  # type: ignore[arg-type]
     with pytest.raises(SchedulerStuck, match="exited with code 137"):
         await p.idle(10)
+
+
+# A study's policy: bin-packing instead of kube-scheduler's default spreading.
+MOST_ALLOCATED: dict[str, Any] = {
+    "apiVersion": "kubescheduler.config.k8s.io/v1",
+    "kind": "KubeSchedulerConfiguration",
+    "percentageOfNodesToScore": 50,
+    "clientConnection": {"qps": 100},
+    "leaderElection": {"leaderElect": True},
+    "profiles": [
+        {
+            "schedulerName": "default-scheduler",
+            "pluginConfig": [
+                {
+                    "name": "NodeResourcesFit",
+                    "args": {
+                        "scoringStrategy": {
+                            "type": "MostAllocated",
+                            "resources": [{"name": "cpu", "weight": 1}],
+                        }
+                    },
+                }
+            ],
+        }
+    ],
+}
+
+
+def test_a_users_configuration_keeps_its_policy_and_gets_the_clusters_connection() -> None:
+    original = copy.deepcopy(MOST_ALLOCATED)
+    doc = yaml.safe_load(simulation_config(Path("/k/kubeconfig"), base=MOST_ALLOCATED))
+    assert doc["profiles"] == MOST_ALLOCATED["profiles"]
+    assert doc["percentageOfNodesToScore"] == 50
+    assert doc["clientConnection"] == {
+        "qps": 100,
+        "kubeconfig": "/k/kubeconfig",
+        "contentType": "application/json",
+        "burst": 10000,
+    }
+    assert doc["leaderElection"] == {"leaderElect": False}
+    assert original == MOST_ALLOCATED
+
+
+def test_a_configuration_of_another_kind_or_without_the_pods_scheduler_is_refused() -> None:
+    wrong_kind = r'expected apiVersion "kubescheduler\.config\.k8s\.io/v1"'
+    with pytest.raises(ValueError, match=wrong_kind):
+        simulation_config(Path("k"), base={"apiVersion": "v1", "kind": "ConfigMap"})
+    other = {**MOST_ALLOCATED, "profiles": [{"schedulerName": "bin-packer"}]}
+    with pytest.raises(ValueError, match="no profile has schedulerName 'default-scheduler'"):
+        simulation_config(Path("k"), base=other)
+
+
+async def test_a_most_allocated_configuration_packs_pods_onto_one_node(
+    fake_cluster: FakeCluster,
+) -> None:
+    for name in ("node-a", "node-b", "node-c"):
+        fake_cluster.store.create("nodes", node(name, cpu="4"), keep_status=True)
+    for i in range(3):
+        fake_cluster.store.create(
+            "pods",
+            {
+                "metadata": {"name": f"p{i}", "namespace": "default"},
+                "spec": {
+                    "containers": [
+                        {"name": "c", "image": "x", "resources": {"requests": {"cpu": "1"}}}
+                    ]
+                },
+            },
+        )
+
+    def placements() -> list[str]:
+        pods = fake_cluster.store.list("pods", namespace="default").objects()
+        return [p["spec"].get("nodeName", "") for p in pods]
+
+    async with KubeScheduler(fake_cluster.kubeconfig, config=MOST_ALLOCATED) as ks:
+        await ks.wait_healthy()
+        await fake_cluster.wait_for(lambda: all(placements()), timeout=30)
+    # kube-scheduler's default (LeastAllocated) would put each pod on its own node.
+    assert len(set(placements())) == 1
