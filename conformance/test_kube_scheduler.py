@@ -326,11 +326,28 @@ async def test_taints_repel_pods_without_a_matching_toleration(
     assert sum(map(int, tainted)) == 2, cond["message"]
 
 
+async def kube_scheduler_sees_every_node(env: Env) -> None:
+    """Wait until kube-scheduler's cache holds as many nodes as the store."""
+    ks = env.scheduler
+    assert isinstance(ks, KubeSchedulerUnderTest)
+    want = len(env.store.list("nodes").items)
+
+    async def every_node_cached() -> bool:
+        status, text = await ks.get("/metrics")
+        cached = re.search(r'^scheduler_cache_size\{type="nodes"\} (\d+)$', text, re.M)
+        return status == 200 and cached is not None and int(cached.group(1)) >= want
+
+    await env.cluster.wait_for(every_node_cached, timeout=30)
+
+
 @pytest.mark.parametrize("env", SIMULATION, indirect=True)
 async def test_topology_spread_evens_pods_across_zones(env: Env, scenario: Scenario) -> None:
     # Three nodes in z1, one in z2: plain spreading would put three pods in z1.
     for name, zone in (("a", "z1"), ("b", "z1"), ("c", "z1"), ("d", "z2")):
         scenario.node(name, cpu="4", labels={ZONE: zone})
+    # Nodes and pods reach kube-scheduler on separate watches: a pod scheduled before it
+    # has seen node d spreads over z1 alone, as it would in a real cluster.
+    await kube_scheduler_sees_every_node(env)
     spread = [
         {
             "maxSkew": 1,
