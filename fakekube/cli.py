@@ -75,6 +75,7 @@ def _simulate(args: argparse.Namespace) -> int:
         InProcessRunner,
         SimulationConfig,
         SimulationError,
+        SimulationInterrupted,
         run_simulation,
     )
 
@@ -112,6 +113,14 @@ def _simulate(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"fakekube simulate: {exc}", file=sys.stderr)
         return 1
+    except SimulationInterrupted as stop:
+        where = f"; results so far in {stop.out}/" if stop.out is not None else ""
+        print(
+            f"fakekube simulate: interrupted after {stop.results.done} of "
+            f"{len(stop.results.jobs)} submitted jobs ended{where}",
+            file=sys.stderr,
+        )
+        return 130
     except KeyboardInterrupt:
         print("fakekube simulate: interrupted; no results written", file=sys.stderr)
         return 130

@@ -37,6 +37,19 @@ from fakekube.store.entry import DELETED, Event
 __all__ = ["SchedulerRunner", "SimulationConfig", "SimulationError", "run_simulation"]
 
 
+class SimulationInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM mid-run: the results so far were written to ``out`` first.
+
+    An hour-long run stopped by its user still answers "how far did it get, and how fast":
+    jobs not finished keep an empty end, and metrics.json says ``"interrupted": true``.
+    """
+
+    def __init__(self, results: Results, out: Path | None) -> None:
+        super().__init__("interrupted")
+        self.results = results
+        self.out = out
+
+
 class SimulationError(RuntimeError):
     """The simulation could not run or finish; the message says why and what to fix."""
 
@@ -115,6 +128,7 @@ async def run_simulation(
             f"fakekube simulate: {len(too_big)} job(s) request more than the platform's "
             f"{len(platform)} resources and will be rejected: {', '.join(too_big[:10])}\n"
         )
+    interrupted = False
     clock = SimClock()
     store = Store(clock=clock.wall, uid_factory=_uids())
     cluster = FakeCluster(store=store, config=ServerConfig(bookmark_interval=60.0))
@@ -169,14 +183,20 @@ async def run_simulation(
                 await _first_failure(tasks)
             except SchedulerStuck as exc:
                 raise SimulationError(f"the scheduler is stuck: {exc}") from None
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                # Ctrl-C cancels this task; SIGTERM raises KeyboardInterrupt (see the CLI).
+                interrupted = True
             finally:
                 progress.update(sync, force=True)
                 progress.close()
             results = sync.results
         finally:
             await runner.stop()
+    results.interrupted = interrupted
     if config.out is not None:
         results.write(config.out, plots=config.plots)
+    if interrupted:
+        raise SimulationInterrupted(results, config.out)
     return results
 
 

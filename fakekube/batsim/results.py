@@ -90,6 +90,8 @@ class Results:
         self.wall_time = 0.0
         self.nb_resources = 0
         self.resource_names: dict[int, str] = {}
+        #: The run was stopped before Batsim ended it (its outputs are the results so far).
+        self.interrupted = False
 
     # -- recording -----------------------------------------------------------------------
     def submitted(self, job_id: str, job: dict[str, Any], now: float) -> JobRecord:
@@ -174,7 +176,9 @@ class Results:
         states: dict[str, int] = {}
         for r in self.jobs.values():
             states[r.state] = states.get(r.state, 0) + 1
+        partial = {"interrupted": True} if self.interrupted else {}
         return {
+            **partial,
             "jobs": len(self.jobs),
             "jobs_by_state": dict(sorted(states.items())),
             "makespan": makespan,

@@ -318,6 +318,52 @@ async def test_external_batsim_drives_the_same_simulation_as_the_embedded_engine
     assert external == (tmp_path / "embedded" / "jobs.csv").read_bytes()
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+async def test_an_interrupted_simulation_writes_the_results_so_far(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    # The Batsim peer runs here, so the test knows the run is under way (40 messages
+    # answered) before it interrupts; with the embedded engine it could not tell.
+    endpoint = f"tcp://127.0.0.1:{_free_port()}"
+    out = tmp_path / "out"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "fakekube", "simulate", "--batsim", "external",
+        "--socket", endpoint, "--workload", str(KIT39), "--platform", str(CLUSTER16),
+        "--out", str(out), "--no-plots", "--no-progress",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    line = await asyncio.wait_for(proc.stderr.readline(), 60)
+    assert b"waiting for Batsim" in line, line
+    answered = 0
+    under_way = asyncio.Event()
+
+    def count(request: object, reply: object) -> None:
+        nonlocal answered
+        answered += 1
+        if answered == 40:
+            under_way.set()
+
+    engine = EmbeddedBatsim(
+        load_platform(CLUSTER16), [load_workload(KIT39)], endpoint, on_message=count
+    )
+    peer = asyncio.create_task(engine.run())
+    await asyncio.wait_for(under_way.wait(), 60)
+    proc.send_signal(sig)
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    peer.cancel()
+    await asyncio.gather(peer, return_exceptions=True)
+
+    assert proc.returncode == 130, err.decode()
+    assert f"submitted jobs ended; results so far in {out}/" in err.decode()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["interrupted"] is True
+    rows = list(csv.DictReader((out / "jobs.csv").open()))
+    ended = [r for r in rows if r["finish_time"]]
+    assert 0 < len(ended) < 39
+    assert len(rows) == metrics["jobs"]
+
+
 def _children(pid: int) -> list[int]:
     try:
         text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
