@@ -248,7 +248,15 @@ class ResourceHandler:
             status=200, headers={"Content-Type": JSON, "Cache-Control": "no-cache, private"}
         )
         resp.enable_chunked_encoding()
-        await resp.prepare(request)
+        try:
+            await resp.prepare(request)
+        except ConnectionError:
+            # Gone before the headers went out: the watch must not stay registered, or the
+            # store keeps queueing frames for it (and the simulation's gate, which waits
+            # for every watch to be flushed, would wait for it too).
+            if watcher is not None:
+                watcher.close()
+            raise
         if watcher is None:
             assert error is not None
             await resp.write(object_frame(ERROR, error.to_status()))

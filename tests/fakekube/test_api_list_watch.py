@@ -8,6 +8,7 @@ import base64
 import aiohttp
 import orjson
 import pytest
+from aiohttp import web
 from kubernetes_asyncio import client, watch
 
 from fakekube import FakeCluster
@@ -898,3 +899,22 @@ async def test_thousand_http_watchers_each_receive_every_event(
             r.close()
     want = ["p0", "p1", "p2"]
     assert all([e["object"]["metadata"]["name"] for e in res] == want for res in results)
+
+
+async def test_a_watch_whose_client_left_before_the_headers_is_not_left_registered(
+    fake_cluster: FakeCluster, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A registered watch nobody reads queues every event, and a simulation's gate, which
+    # waits for every watch to be flushed, would wait for it until the step timed out.
+    real_prepare = web.StreamResponse.prepare
+
+    async def client_gone(self: web.StreamResponse, request: web.BaseRequest) -> object:
+        if request.query.get("watch"):
+            raise ConnectionResetError("Cannot write to closing transport")
+        return await real_prepare(self, request)
+
+    monkeypatch.setattr(web.StreamResponse, "prepare", client_gone)
+    with pytest.raises(aiohttp.ClientError):
+        async with http.get("/api/v1/pods", params={"watch": "1"}) as resp:
+            await resp.read()
+    assert fake_cluster.store.watchers() == []
