@@ -254,9 +254,11 @@ class ResourceHandler:
             # Gone before the headers went out: the watch must not stay registered, or the
             # store keeps queueing frames for it (and the simulation's gate, which waits
             # for every watch to be flushed, would wait for it too).
+            # Returned, not raised: aiohttp logs a handler's ConnectionError as a server
+            # error with a traceback, but drops the reply quietly when it cannot be sent.
             if watcher is not None:
                 watcher.close()
-            raise
+            return resp
         if watcher is None:
             assert error is not None
             await resp.write(object_frame(ERROR, error.to_status()))

@@ -902,7 +902,10 @@ async def test_thousand_http_watchers_each_receive_every_event(
 
 
 async def test_a_watch_whose_client_left_before_the_headers_is_not_left_registered(
-    fake_cluster: FakeCluster, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+    fake_cluster: FakeCluster,
+    http: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # A registered watch nobody reads queues every event, and a simulation's gate, which
     # waits for every watch to be flushed, would wait for it until the step timed out.
@@ -918,3 +921,5 @@ async def test_a_watch_whose_client_left_before_the_headers_is_not_left_register
         async with http.get("/api/v1/pods", params={"watch": "1"}) as resp:
             await resp.read()
     assert fake_cluster.store.watchers() == []
+    # Routine for a watch: not a server error with a traceback in the log.
+    assert not [r for r in caplog.records if r.name == "aiohttp.server"]
