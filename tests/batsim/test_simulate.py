@@ -293,6 +293,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def start_external_simulate(endpoint: str, *args: str) -> asyncio.subprocess.Process:
+    """``fakekube simulate --batsim external`` on ``endpoint`` (kit39 on cluster16), returned
+    once it waits for its Batsim peer: its scheduler is up and the socket is bound."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "fakekube", "simulate", "--batsim", "external",
+        "--socket", endpoint, "--workload", str(KIT39), "--platform", str(CLUSTER16), *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    line = await asyncio.wait_for(proc.stderr.readline(), 60)
+    assert f"waiting for Batsim on {endpoint}".encode() in line, line
+    return proc
+
+
 async def test_external_batsim_drives_the_same_simulation_as_the_embedded_engine(
     tmp_path: Path,
 ) -> None:
@@ -300,15 +314,7 @@ async def test_external_batsim_drives_the_same_simulation_as_the_embedded_engine
     # engine, in this process) gives byte-identical results to the embedded default.
     endpoint = f"tcp://127.0.0.1:{_free_port()}"
     out = tmp_path / "external"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "fakekube", "simulate", "--batsim", "external",
-        "--socket", endpoint, "--workload", str(KIT39), "--platform", str(CLUSTER16),
-        "--out", str(out), "--no-plots",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert proc.stderr is not None
-    line = await asyncio.wait_for(proc.stderr.readline(), 60)
-    assert f"waiting for Batsim on {endpoint}".encode() in line, line
+    proc = await start_external_simulate(endpoint, "--out", str(out), "--no-plots")
     engine = EmbeddedBatsim(load_platform(CLUSTER16), [load_workload(KIT39)], endpoint)
     await asyncio.wait_for(engine.run(), 120)
     _, err = await asyncio.wait_for(proc.communicate(), 60)
@@ -326,15 +332,7 @@ async def test_an_interrupted_simulation_writes_the_results_so_far(
     # answered) before it interrupts; with the embedded engine it could not tell.
     endpoint = f"tcp://127.0.0.1:{_free_port()}"
     out = tmp_path / "out"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "fakekube", "simulate", "--batsim", "external",
-        "--socket", endpoint, "--workload", str(KIT39), "--platform", str(CLUSTER16),
-        "--out", str(out), "--no-plots", "--no-progress",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert proc.stderr is not None
-    line = await asyncio.wait_for(proc.stderr.readline(), 60)
-    assert b"waiting for Batsim" in line, line
+    proc = await start_external_simulate(endpoint, "--out", str(out), "--no-plots", "--no-progress")
     answered = 0
     under_way = asyncio.Event()
 
@@ -387,15 +385,10 @@ async def test_killing_simulate_never_leaves_kube_scheduler_running(
     from fakekube.kube_scheduler import find_binary
 
     find_binary()  # fails (not skips) naming scripts/build-kube-scheduler when none is built
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "fakekube", "simulate", "--batsim", "external",
-        "--socket", f"tcp://127.0.0.1:{_free_port()}", "--scheduler", "kube-scheduler",
-        "--workload", str(KIT39), "--platform", str(CLUSTER16), "--out", str(tmp_path),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert proc.stderr is not None
-    line = await asyncio.wait_for(proc.stderr.readline(), 60)  # kube-scheduler is up
-    assert b"waiting for Batsim" in line, line
+    endpoint = f"tcp://127.0.0.1:{_free_port()}"
+    proc = await start_external_simulate(
+        endpoint, "--scheduler", "kube-scheduler", "--out", str(tmp_path)
+    )
     (scheduler,) = _children(proc.pid)
     proc.send_signal(sig)
     await asyncio.wait_for(proc.wait(), 30)
