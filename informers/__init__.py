@@ -6,6 +6,10 @@
     await factory.start()
     await factory.wait_for_cache_sync()
 
+``SharedInformerFactory(api_client, lazy=True)`` caches :class:`LazyObject` instances
+(JSON bytes with only the metadata decoded) instead of dicts: less memory and GC work for
+large caches whose objects are rarely read in full.
+
 Work queues live in :mod:`informers.workqueue`; test doubles in :mod:`informers.testing`.
 See docs/informers.md for a guide.
 """
@@ -26,6 +30,7 @@ from informers.errors import (
 from informers.factory import SharedInformerFactory
 from informers.fifo import Delta, DeltaType, RealFIFO
 from informers.labels import Selector, parse_selector
+from informers.lazy import LazyObject
 from informers.listers import Lister, NamespaceLister, NotFoundError
 from informers.listwatch import ListerWatcher, ListWatch, WatchStream
 from informers.models import ModelDecoder
@@ -62,6 +67,7 @@ __all__ = [
     "Indexer",
     "IndexerConflict",
     "InformerError",
+    "LazyObject",
     "ListWatch",
     "Lister",
     "ListerWatcher",

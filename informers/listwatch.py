@@ -4,7 +4,9 @@ This is the only informers module that touches the network. It goes through the 
 ``ApiClient.call_api`` with ``_preload_content=False``, so configuration, kubeconfig
 loading, TLS and auth (token refresh included) are kubernetes-asyncio's, while bodies
 stay raw bytes decoded once with orjson: no model deserialization per event, which is
-where kubernetes-asyncio's own ``Watch`` spends most of its time.
+where kubernetes-asyncio's own ``Watch`` spends most of its time. With ``lazy=True`` the
+objects are :class:`~informers.lazy.LazyObject` instances instead: JSON bytes with only
+their metadata decoded (see :mod:`informers.lazy`).
 
 A watch is read in whole chunks: every complete line already received is decoded and
 handed over as one batch, so the reflector and the informer pay one task switch per
@@ -25,6 +27,7 @@ import aiohttp
 import orjson
 
 from informers.errors import ApiError, ConnectionRefused, TransportError
+from informers.lazy import decode_event, decode_list
 from informers.resources import Resource, resolve
 
 __all__ = ["ListWatch", "ListerWatcher", "WatchStream"]
@@ -87,13 +90,15 @@ def _decode_error(line: bytes, exc: Exception) -> ApiError:
 class _HttpWatch:
     """One watch response, read as newline-framed JSON in batches."""
 
-    def __init__(self, response: Any, what: str) -> None:
+    def __init__(self, response: Any, what: str, *, lazy: bool = False) -> None:
         self._resp = response
         self._what = what
+        self._lazy = lazy
 
     async def __aiter__(self) -> AsyncIterator[list[Obj]]:
         content = self._resp.content
-        loads = orjson.loads
+        lazy = self._lazy
+        loads = decode_event if lazy else orjson.loads
         pending = b""
         try:
             while True:
@@ -106,17 +111,27 @@ class _HttpWatch:
                     chunk = b"".join((pending, chunk, more))
                 lines = chunk.split(b"\n")
                 pending = lines.pop()
-                try:
-                    batch: list[Obj] = [loads(line) for line in lines if line]
-                except orjson.JSONDecodeError as exc:
-                    bad = next(line for line in lines if line and not _decodes(line))
-                    raise _decode_error(bad, exc) from None
+                batch: list[Obj]
+                if lazy:
+                    batch = []
+                    for line in lines:
+                        if line:
+                            try:
+                                batch.append(decode_event(line))
+                            except ValueError as exc:  # msgspec's or orjson's
+                                raise _decode_error(line, exc) from None
+                else:
+                    try:
+                        batch = [loads(line) for line in lines if line]
+                    except orjson.JSONDecodeError as exc:
+                        bad = next(line for line in lines if line and not _decodes(line))
+                        raise _decode_error(bad, exc) from None
                 if batch:
                     yield batch
             if pending.strip():
                 try:
                     yield [loads(pending)]
-                except orjson.JSONDecodeError:
+                except ValueError:
                     raise TransportError(f"{self._what}: stream ended mid-event") from None
         finally:
             self._resp.release()
@@ -130,7 +145,8 @@ class ListWatch:
 
     ``ListWatch(api, "pods", namespace="default", field_selector="spec.nodeName=")``;
     kinds outside :data:`informers.resources.KNOWN_RESOURCES` take a
-    :class:`~informers.resources.Resource`.
+    :class:`~informers.resources.Resource`. ``lazy=True`` hands out
+    :class:`~informers.lazy.LazyObject` instances instead of dicts.
     """
 
     def __init__(
@@ -142,6 +158,7 @@ class ListWatch:
         label_selector: str = "",
         field_selector: str = "",
         extra: dict[str, str] | None = None,
+        lazy: bool = False,
     ) -> None:
         self.api_client = api_client
         self.resource = resolve(resource)
@@ -149,6 +166,7 @@ class ListWatch:
         self.label_selector = label_selector
         self.field_selector = field_selector
         self.extra = dict(extra or {})
+        self.lazy = lazy
         self.path = self.resource.path(namespace)
 
     def __repr__(self) -> str:
@@ -192,6 +210,8 @@ class ListWatch:
                 body = await resp.read()
         finally:
             resp.release()
+        if self.lazy:
+            return self._lazy_page(body, what)
         try:
             page = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
@@ -205,7 +225,16 @@ class ListWatch:
         total = float(params.get("timeoutSeconds") or 1800) + WATCH_GRACE
         timeout = aiohttp.ClientTimeout(total=total, sock_connect=CONNECT_TIMEOUT)
         resp = await self._get({**params, "watch": "true"}, timeout, what)
-        return _HttpWatch(resp, what)
+        return _HttpWatch(resp, what, lazy=self.lazy)
+
+    def _lazy_page(self, body: bytes, what: str) -> Obj:
+        try:
+            return decode_list(body, self.resource.kind, self.resource.api_version)
+        except ValueError as exc:
+            # Both kinds of failure read as they do in dict mode: JSON or not, then shape.
+            if not _decodes(body):
+                raise TransportError(f"{what}: undecodable body: {exc}") from None
+            raise TransportError(f"{what}: the answer is not a list object ({exc})") from None
 
 
 #: apimachinery errors.NewGenericServerResponse: the reason a bare status code implies

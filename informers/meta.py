@@ -1,14 +1,18 @@
 """Object metadata from raw dicts or kubernetes-asyncio models (apimachinery ``meta.Accessor``).
 
 Informers cache the ``dict`` decoded from the API's JSON by default, and kubernetes-asyncio
-model objects (``V1Pod``…) when asked. Keys, indexes, listers and relist comparisons only
-need a handful of metadata fields, read here for either shape so no other module cares
-which one it holds. The dict path is tried first: it is the common, fast one.
+model objects (``V1Pod``…) or :class:`~informers.lazy.LazyObject` instances when asked.
+Keys, indexes, listers and relist comparisons only need a handful of metadata fields,
+read here for any shape so no other module cares which one it holds. The dict path is
+tried first: it is the common, fast one. A LazyObject answers from its eagerly decoded
+metadata, so none of these decodes it.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from informers.lazy import LazyObject
 
 __all__ = ["labels_of", "name_of", "namespace_of", "resource_version_of"]
 
@@ -21,25 +25,25 @@ def _model_meta(obj: Any) -> Any:
 
 
 def name_of(obj: Any) -> str:
-    if isinstance(obj, dict):
+    if isinstance(obj, dict) or obj.__class__ is LazyObject:
         return str((obj.get("metadata") or {}).get("name") or "")
     return str(_model_meta(obj).name or "")
 
 
 def namespace_of(obj: Any) -> str:
     """The namespace, ``""`` for cluster-scoped objects."""
-    if isinstance(obj, dict):
+    if isinstance(obj, dict) or obj.__class__ is LazyObject:
         return str((obj.get("metadata") or {}).get("namespace") or "")
     return str(_model_meta(obj).namespace or "")
 
 
 def resource_version_of(obj: Any) -> str:
-    if isinstance(obj, dict):
+    if isinstance(obj, dict) or obj.__class__ is LazyObject:
         return str((obj.get("metadata") or {}).get("resourceVersion") or "")
     return str(_model_meta(obj).resource_version or "")
 
 
 def labels_of(obj: Any) -> dict[str, str]:
-    if isinstance(obj, dict):
+    if isinstance(obj, dict) or obj.__class__ is LazyObject:
         return (obj.get("metadata") or {}).get("labels") or {}
     return _model_meta(obj).labels or {}

@@ -50,6 +50,7 @@ from informers.errors import (
     is_too_many_requests,
     is_watch_error_retriable,
 )
+from informers.lazy import LazyObject
 from informers.listwatch import ListerWatcher, WatchStream
 from informers.store import meta_namespace_key_func
 
@@ -327,6 +328,8 @@ class Reflector:
         kind = self.expected_kind or list_kind.removesuffix("List")
         api_version = self.expected_api_version
         for obj in items:
+            if obj.__class__ is not dict:
+                continue  # read-only LazyObjects: ListWatch(lazy=True) types list items itself
             if kind and "kind" not in obj:
                 obj["kind"] = kind
             if api_version and "apiVersion" not in obj:
@@ -532,7 +535,7 @@ class Reflector:
         if ev.get("type") == "ERROR":
             status = obj if isinstance(obj, dict) else {}
             raise ApiError(int(status.get("code") or 500), status)
-        if not isinstance(obj, dict):
+        if not isinstance(obj, dict | LazyObject):
             log.warning("%s: unable to understand watch event %.200r", self.name, ev)
             return None
         kind = self.expected_kind
@@ -552,7 +555,7 @@ class Reflector:
             etype = ev.get("type")
             if (
                 etype == "ERROR"
-                or obj.__class__ is not dict
+                or (obj.__class__ is not dict and obj.__class__ is not LazyObject)
                 or (kind and obj.get("kind", kind) != kind)
             ):
                 obj = self._checked(ev)  # raises on ERROR, logs and skips the others

@@ -211,6 +211,10 @@ class SharedIndexInformer:
         clock: Clock | None = None,
         name: str = "",
     ) -> None:
+        if decoder is not None and getattr(lw, "lazy", False):
+            # A decoder builds a model from every object on its way in: it would decode
+            # what lazy mode exists not to decode.
+            raise ValueError("a model decoder cannot be combined with a lazy ListerWatcher")
         self.lw = lw
         self.kind = kind
         self.api_version = api_version

@@ -2,9 +2,10 @@
 ``thread_safe_store.go``, ``index.go``).
 
 Objects are the plain ``dict``s decoded from the API's JSON unless the informer was asked
-for kubernetes-asyncio models; keys and indexes read either shape through
-:mod:`informers.meta`. Callers must treat cached objects as read-only, exactly as
-client-go asks of its cache: the same object is handed to every handler and lister.
+for kubernetes-asyncio models or lazy objects; keys and indexes read any shape through
+:mod:`informers.meta` (a LazyObject only ever from its eagerly decoded metadata).
+Callers must treat cached objects as read-only, exactly as client-go asks of its cache:
+the same object is handed to every handler and lister.
 
 Writes come from the informer's own task, but listers are often read from elsewhere
 (a worker thread, an executor): every operation takes one re-entrant lock, so the store
@@ -18,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from informers.lazy import LazyObject
 from informers.meta import namespace_of
 
 __all__ = [
@@ -78,7 +80,7 @@ def meta_namespace_key_func(obj: Any) -> str:
 
     A string is taken as a key already; a DeletedFinalStateUnknown gives its key.
     """
-    if isinstance(obj, dict):
+    if isinstance(obj, dict) or obj.__class__ is LazyObject:
         meta = obj.get("metadata")
         if meta:
             name = meta.get("name")

@@ -27,6 +27,7 @@ EXPECTED = [
     "Indexer",
     "IndexerConflict",
     "InformerError",
+    "LazyObject",
     "ListWatch",
     "Lister",
     "ListerWatcher",
