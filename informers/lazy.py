@@ -141,6 +141,12 @@ class LazyObject(Mapping[str, Any]):
             return self.get(key, _UNSET) is not _UNSET  # type: ignore[arg-type]
         return key in self._full()
 
+    def __bool__(self) -> bool:
+        # ``if obj:`` must not decode: an object with a head is not empty.
+        if self._metadata is not _UNSET or self._kind is not _UNSET:
+            return True
+        return self._api_version is not _UNSET or bool(self._full())
+
     # -- the lazy part -------------------------------------------------------------------
     def __iter__(self) -> Iterator[str]:
         return iter(self._full())

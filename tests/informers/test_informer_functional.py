@@ -1,5 +1,8 @@
 """The informer against fakekube over HTTP, with faults injected through ``cluster.faults``.
 
+The last section runs lazy-object informers (``lazy=True``) through the same faults: the
+same semantics, with objects decoded only when something reads past their metadata.
+
 kubernetes-asyncio carries every request; the server is the real fake API server. The
 informers run on a fake clock so backoffs and the watchdog take no wall time: a test
 steps the clock when the reflector is waiting, and waits (with a timeout) for what the
@@ -8,16 +11,18 @@ server and the cache then show.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from fakekube import FakeCluster
-from informers import DeletedFinalStateUnknown, Reflector, SharedIndexInformer
+from informers import DeletedFinalStateUnknown, LazyObject, Reflector, SharedIndexInformer
 from informers.clock import FakeClock
 from informers.factory import SharedInformerFactory
 from informers.listwatch import ListWatch
+from informers.store import Indexer
 
 
 def pod(name: str, ns: str = "default", **labels: str) -> dict[str, Any]:
@@ -70,11 +75,13 @@ def reflector_of(informer: SharedIndexInformer) -> Reflector:
 class Harness:
     """One factory on a fake clock, one pods informer with a recording handler."""
 
-    def __init__(self, cluster: FakeCluster, *, use_watch_list: bool = False) -> None:
+    def __init__(
+        self, cluster: FakeCluster, *, use_watch_list: bool = False, lazy: bool = False
+    ) -> None:
         self.cluster = cluster
         self.clock = FakeClock()
         self.factory = SharedInformerFactory(
-            cluster.api_client(), use_watch_list=use_watch_list, clock=self.clock
+            cluster.api_client(), use_watch_list=use_watch_list, lazy=lazy, clock=self.clock
         )
         self.informer = self.factory.informer("pods")
         self.rec = Recorder()
@@ -88,7 +95,7 @@ class Harness:
 
     async def start(self) -> None:
         await self.factory.start()
-        assert await self.factory.wait_for_cache_sync(10) == {"pods": True}
+        assert list((await self.factory.wait_for_cache_sync(10)).values()) == [True]
         await self.watching()
 
     async def watching(self, n: int = 1) -> None:
@@ -381,4 +388,187 @@ async def test_label_selected_informer_sees_selector_transitions_as_add_and_dele
         fake_cluster.store.update("pods", p)
     await fake_cluster.wait_for(lambda: len(rec.events) == 2)
     assert rec.events == [("add", "p"), ("delete", "p")]
+    await f.shutdown()
+
+
+# -- lazy objects ---------------------------------------------------------------------------
+
+
+@pytest.fixture(params=[False, True], ids=["list-watch", "streaming-list"])
+async def lazy_harness(
+    request: pytest.FixtureRequest, fake_cluster: FakeCluster
+) -> AsyncIterator[Harness]:
+    h = Harness(fake_cluster, use_watch_list=request.param, lazy=True)
+    yield h
+    await h.factory.shutdown()
+
+
+def cached(h: Harness) -> dict[str, Any]:
+    return {k: h.informer.indexer.get_by_key(k) for k in h.informer.indexer.list_keys()}
+
+
+async def test_factory_lazy_option_makes_lazy_informers_and_refuses_models(
+    fake_cluster: FakeCluster,
+) -> None:
+    api = fake_cluster.api_client()
+    factory = SharedInformerFactory(api, lazy=True)
+    pods = factory.informer("pods")
+    assert isinstance(pods.lw, ListWatch) and pods.lw.lazy
+    assert factory.informer("pods") is pods
+    plain = factory.informer("pods", lazy=False)
+    assert plain is not pods and isinstance(plain.lw, ListWatch) and not plain.lw.lazy
+    assert list(factory.informers) == ["pods[lazy]", "pods"]
+    default = SharedInformerFactory(api).informer("pods")
+    assert isinstance(default.lw, ListWatch) and not default.lw.lazy
+    with pytest.raises(ValueError, match="cannot be combined"):
+        SharedInformerFactory(api, models=True, lazy=True)
+    with pytest.raises(ValueError, match="cannot be combined"):
+        factory.informer("nodes", models=True)
+    await factory.shutdown()
+
+
+async def test_lazy_informer_syncs_watches_and_serves_listers_without_decoding(
+    lazy_harness: Harness,
+) -> None:
+    h = lazy_harness
+    h.informer.add_indexers({"app": lambda o: [o["metadata"]["labels"].get("app", "")]})
+    transformed: list[type] = []
+
+    def transform(obj: Any) -> Any:
+        transformed.append(type(obj))
+        return obj
+
+    h.informer.set_transform(transform)
+    h.cluster.store.create("pods", pod("a", app="web"))
+    h.cluster.store.create("pods", pod("b", ns="kube-system", app="db"))
+    await h.start()
+    h.cluster.store.create("pods", pod("c", app="web"))
+    p = h.cluster.store.get("pods", "a", namespace="default")
+    p["metadata"]["labels"] = {"app": "web", "tier": "front"}
+    h.cluster.store.update("pods", p)
+    await h.cluster.wait_for(lambda: cache_equals_server(h.cluster, h.informer))
+    await h.cluster.wait_for(lambda: ("update", "a") in h.rec.events)
+    assert h.rec.events[:3] == [("add-initial", "a"), ("add-initial", "b"), ("add", "c")]
+    assert set(transformed) == {LazyObject}
+    objs = cached(h)
+    assert all(type(o) is LazyObject for o in objs.values())
+    lister = h.factory.lister("pods")
+    assert lister.get("kube-system", "b")["metadata"]["name"] == "b"
+    assert [o["metadata"]["name"] for o in lister.list("tier=front")] == ["a"]
+    assert [o["metadata"]["name"] for o in lister.namespace("default").list()] == ["a", "c"]
+    assert h.informer.indexer.index_keys("app", "web") == ["default/a", "default/c"]
+    assert not any(o.decoded for o in objs.values())
+    # Reading past the metadata decodes that one object, and gives what the server holds.
+    a = lister.get("default", "a")
+    assert a["spec"]["containers"][0]["image"] == "busybox" and a.decoded
+    assert a["kind"] == "Pod" and a["apiVersion"] == "v1"
+    assert a.to_dict() == h.cluster.store.get("pods", "a", namespace="default")
+    assert [o.decoded for o in objs.values()].count(True) == 1
+
+
+async def test_lazy_informer_after_forced_compaction_matches_the_server_with_lazy_tombstones(
+    lazy_harness: Harness,
+) -> None:
+    h = lazy_harness
+    tombstones: list[Any] = []
+    h.informer.add_event_handler(on_delete=tombstones.append)
+    for i in range(3):
+        h.cluster.store.create("pods", pod(f"p{i}"))
+    await h.start()
+    last_p1 = h.informer.indexer.get_by_key("default/p1")
+    h.aged()
+    h.cluster.faults.drop_watches()
+    h.cluster.store.delete("pods", "p1", namespace="default")
+    h.cluster.store.create("pods", pod("p9"))
+    h.cluster.faults.compact()
+    await h.past_backoff()
+    assert any(getattr(e, "code", None) == 410 for e in h.errors)
+    await h.cluster.wait_for(lambda: cache_equals_server(h.cluster, h.informer))
+    await h.cluster.wait_for(lambda: ("delete-unknown", "p1") in h.rec.events)
+    assert ("add", "p9") in h.rec.events
+    tomb = next(t for t in tombstones if isinstance(t, DeletedFinalStateUnknown))
+    assert tomb.key == "default/p1" and tomb.obj is last_p1 and type(tomb.obj) is LazyObject
+    rv = str(h.cluster.store.resource_version)
+    await h.cluster.wait_for(lambda: h.informer.last_sync_resource_version == rv)
+    server = {f"default/{p['metadata']['name']}": p for p in h.cluster.store.list("pods").objects()}
+    assert cached(h) == server  # whole objects, not only versions
+
+
+async def test_relist_of_unchanged_lazy_objects_decodes_none_of_them(
+    fake_cluster: FakeCluster,
+) -> None:
+    h = Harness(fake_cluster, lazy=True)
+    try:
+        for i in range(3):
+            h.cluster.store.create("pods", pod(f"p{i}"))
+        await h.start()
+        before = cached(h)
+        # A change elsewhere moves the version; compacting past it forces a relist in
+        # which every pod is unchanged.
+        h.cluster.store.create("namespaces", {"metadata": {"name": "elsewhere"}})
+        h.aged()
+        h.cluster.faults.drop_watches()
+        h.cluster.faults.compact()
+        await h.past_backoff()
+
+        def relisted() -> bool:
+            now = cached(h)
+            return now.keys() == before.keys() and all(now[k] is not before[k] for k in now)
+
+        await h.cluster.wait_for(relisted)
+        await h.cluster.wait_for(h.informer.quiescent)
+        after = cached(h)
+        assert len(list_queries(h.cluster)) >= 2 and h.errors
+        assert not any(o.decoded for o in [*before.values(), *after.values()])
+        # Unchanged resourceVersions: no handler without a due resync heard of it.
+        assert h.rec.events == [("add-initial", f"p{i}") for i in range(3)]
+    finally:
+        await h.factory.shutdown()
+
+
+async def test_lazy_reflector_follows_continue_into_lazy_list_items(
+    fake_cluster: FakeCluster,
+) -> None:
+    for i in range(5):
+        fake_cluster.store.create("pods", pod(f"p{i}"))
+    # A list at "0" is served whole (as from a watch cache); after its 410 the quorum
+    # read at "" is paged.
+    fake_cluster.faults.respond(410, verb="list", resource="pods", times=1)
+    store = Indexer()
+    lw = ListWatch(fake_cluster.api_client(), "pods", lazy=True)
+    reflector = Reflector(lw, store, expected_kind="Pod", page_size=2, clock=FakeClock())
+    task = asyncio.create_task(reflector.run())
+    try:
+        await fake_cluster.wait_for(lambda: len(fake_cluster.store.watchers()) == 1)
+        queries = list_queries(fake_cluster)
+        assert [q.get("limit") for q in queries] == ["2", "2", "2", "2"]
+        assert "continue" not in queries[1] and all(q["continue"] for q in queries[2:])
+        objs = store.list()
+        assert sorted(o["metadata"]["name"] for o in objs) == [f"p{i}" for i in range(5)]
+        assert all(type(o) is LazyObject and not o.decoded for o in objs)
+        assert all(o["kind"] == "Pod" and o["apiVersion"] == "v1" for o in objs)
+        assert reflector.last_sync_resource_version == str(fake_cluster.store.resource_version)
+        # A live event after the paged list arrives lazy too.
+        fake_cluster.store.create("pods", pod("late"))
+        await fake_cluster.wait_for(lambda: "default/late" in store)
+        assert type(store.get_by_key("default/late")) is LazyObject
+    finally:
+        await reflector.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_lazy_bookmarks_advance_the_version_without_calling_handlers(
+    fake_cluster: FakeCluster,
+) -> None:
+    f = SharedInformerFactory(fake_cluster.api_client(), namespace="default", lazy=True)
+    inf = f.informer("pods")
+    rec = Recorder()
+    inf.add_event_handler(rec)
+    await f.start()
+    assert await f.wait_for_cache_sync(5) == {"pods[lazy]?namespace=default": True}
+    fake_cluster.store.create("pods", pod("elsewhere", ns="kube-system"))
+    rv = str(fake_cluster.store.resource_version)
+    await fake_cluster.wait_for(lambda: inf.last_sync_resource_version == rv)
+    assert rec.events == [] and len(inf.indexer) == 0
     await f.shutdown()

@@ -1,0 +1,310 @@
+"""LazyObject and the lazy decoders: metadata up front, the rest once and only when read,
+and every malformed input failing the way dict mode fails."""
+
+from __future__ import annotations
+
+import gc
+from collections import deque
+from collections.abc import Iterator
+from types import MappingProxyType
+from typing import Any
+
+import orjson
+import pytest
+
+from informers import lazy
+from informers.errors import ApiError, TransportError
+from informers.labels import parse_selector
+from informers.lazy import LazyObject, decode_event, decode_list
+from informers.listers import Lister
+from informers.listwatch import ListWatch, _HttpWatch
+from informers.meta import labels_of
+from informers.resources import resolve
+from informers.shared_informer import SharedIndexInformer
+from informers.store import (
+    NAMESPACE_INDEX,
+    DeletedFinalStateUnknown,
+    Indexer,
+    meta_namespace_key_func,
+)
+from informers.testing import FakeListerWatcher
+
+
+def pod(name: str, ns: str = "default", rv: str = "1", **labels: str) -> dict[str, Any]:
+    return {
+        "kind": "Pod",
+        "apiVersion": "v1",
+        "metadata": {"name": name, "namespace": ns, "resourceVersion": rv, "labels": labels},
+        "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "busybox"}]},
+        "status": {"phase": "Pending"},
+    }
+
+
+def lazy_pod(name: str, ns: str = "default", rv: str = "1", **labels: str) -> LazyObject:
+    return LazyObject(orjson.dumps(pod(name, ns, rv, **labels)))
+
+
+@pytest.fixture
+def full_decodes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
+    """Every full decode a LazyObject does, recorded."""
+    seen: list[bytes] = []
+
+    def loads(data: bytes) -> Any:
+        seen.append(data)
+        return orjson.loads(data)
+
+    monkeypatch.setattr(lazy, "_loads", loads)
+    yield seen
+
+
+def test_metadata_kind_and_api_version_are_read_without_decoding(
+    full_decodes: list[bytes],
+) -> None:
+    obj = lazy_pod("a", app="web")
+    assert obj["metadata"]["name"] == "a" and obj.get("metadata") is obj.metadata
+    assert obj["kind"] == "Pod" and obj.get("apiVersion") == "v1"
+    assert "metadata" in obj and "kind" in obj and obj  # truthiness needs no length
+    assert meta_namespace_key_func(obj) == "default/a" and labels_of(obj) == {"app": "web"}
+    assert not obj.decoded and full_decodes == []
+
+
+def test_any_other_key_decodes_the_whole_object_exactly_once(full_decodes: list[bytes]) -> None:
+    obj = lazy_pod("a")
+    assert obj["spec"]["nodeName"] == "n1"
+    assert obj.decoded
+    assert obj.get("status") == {"phase": "Pending"}
+    assert "spec" in obj and "nope" not in obj and obj.get("nope", 7) == 7
+    assert sorted(obj) == ["apiVersion", "kind", "metadata", "spec", "status"] and len(obj) == 5
+    assert obj["spec"] is obj["spec"]
+    assert full_decodes == [obj.raw]
+    with pytest.raises(KeyError):
+        obj["nope"]
+    # The decoded dict shares the eager metadata rather than holding a second copy.
+    assert obj["metadata"] is obj.metadata
+    assert len(full_decodes) == 1
+
+
+def test_to_dict_is_a_fresh_mutable_copy_that_leaves_the_object_alone() -> None:
+    obj = lazy_pod("a")
+    copy = obj.to_dict()
+    assert copy == pod("a") and type(copy) is dict
+    assert not obj.decoded  # to_dict does not fill the cached decode
+    copy["spec"]["nodeName"] = "elsewhere"
+    copy["metadata"]["name"] = "renamed"
+    assert obj["spec"]["nodeName"] == "n1" and obj["metadata"]["name"] == "a"
+    assert obj.to_dict() == pod("a") and obj.to_dict() is not obj.to_dict()
+    # Round trip: the bytes of the copy make an equal object.
+    assert LazyObject(orjson.dumps(obj.to_dict())) == obj
+
+
+def test_equality_with_dicts_mappings_and_other_lazy_objects() -> None:
+    obj = lazy_pod("a")
+    assert obj == pod("a") and pod("a") == obj
+    assert obj == MappingProxyType(pod("a"))
+    assert obj == lazy_pod("a")
+    # Same object, other key order: equal as mappings, though the bytes differ.
+    reordered = LazyObject(orjson.dumps(dict(reversed(list(pod("a").items())))))
+    assert reordered.raw != obj.raw and reordered == obj
+    assert obj != lazy_pod("a", rv="2") and obj != pod("b")
+    assert obj != "a" and obj != [("kind", "Pod")]
+    with pytest.raises(TypeError):
+        hash(obj)
+    assert DeletedFinalStateUnknown("default/a", obj) == DeletedFinalStateUnknown(
+        "default/a", pod("a")
+    )
+
+
+def test_repr_names_kind_namespace_name_and_size_not_the_body() -> None:
+    obj = lazy_pod("a", rv="42")
+    text = repr(obj)
+    assert text == f"<LazyObject Pod default/a rv=42 {len(obj.raw)} bytes>"
+    obj["spec"]
+    assert repr(obj).endswith("bytes decoded>")
+    assert "busybox" not in repr(obj)
+
+
+def test_the_json_is_kept_as_bytes_the_gc_does_not_track() -> None:
+    obj = lazy_pod("a")
+    assert type(obj.raw) is bytes and not gc.is_tracked(obj.raw)
+    assert not hasattr(obj, "__dict__")
+
+
+def test_a_json_value_that_is_not_an_object_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a JSON object"):
+        LazyObject(b"[1, 2]")
+    assert not LazyObject(b" {} ") and LazyObject(b'{"spec": {}}')
+
+
+def test_watch_events_carry_a_copy_of_the_object_bytes_not_the_line() -> None:
+    line = orjson.dumps({"type": "MODIFIED", "object": pod("a")})
+    ev = decode_event(line)
+    assert ev["type"] == "MODIFIED" and isinstance(ev["object"], LazyObject)
+    assert ev["object"].raw == orjson.dumps(pod("a")) and type(ev["object"].raw) is bytes
+    assert not ev["object"].decoded
+    assert ev["object"] == pod("a")
+
+
+def test_error_events_keep_a_plain_dict_status_and_bookmarks_need_only_metadata() -> None:
+    status = {"kind": "Status", "code": 410, "reason": "Expired", "message": "too old"}
+    assert decode_event(orjson.dumps({"type": "ERROR", "object": status})) == {
+        "type": "ERROR",
+        "object": status,
+    }
+    meta = {"resourceVersion": "9", "annotations": {"k8s.io/initial-events-end": "true"}}
+    bookmark = {"type": "BOOKMARK", "object": {"kind": "Pod", "metadata": meta}}
+    obj = decode_event(orjson.dumps(bookmark))["object"]
+    assert obj["metadata"] == meta and not obj.decoded
+
+
+def test_valid_json_of_an_unexpected_shape_decodes_as_dict_mode_would() -> None:
+    for event in ({"type": "ADDED", "object": None}, {"object": {}}, {"type": 5}, [1]):
+        assert decode_event(orjson.dumps(event)) == event
+
+
+def test_list_items_take_the_lists_kind_and_api_version_without_decoding(
+    full_decodes: list[bytes],
+) -> None:
+    bare = {"metadata": {"name": "a", "namespace": "default", "resourceVersion": "3"}}
+    body = {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "7"}}
+    page = decode_list(orjson.dumps({**body, "items": [bare, pod("b")]}))
+    assert page["metadata"] == {"resourceVersion": "7"} and page["kind"] == "PodList"
+    a, b = page["items"]
+    assert a["kind"] == "Pod" and a["apiVersion"] == "v1" and b == pod("b")
+    assert full_decodes == [b.raw]  # only the comparison with a dict decoded b
+    assert a.to_dict() == {**bare, "kind": "Pod", "apiVersion": "v1"}
+    # A list without kind falls back to the resource's.
+    untyped = decode_list(orjson.dumps({"items": [bare]}), "Pod", "v1")
+    assert untyped["items"][0]["kind"] == "Pod" and "metadata" not in untyped
+
+
+def test_indexers_listers_and_label_selectors_read_lazy_objects_without_decoding(
+    full_decodes: list[bytes],
+) -> None:
+    def by_app(obj: Any) -> list[str]:
+        return [obj["metadata"]["labels"]["app"]]
+
+    indexer = Indexer(indexers={"app": by_app})
+    indexer.replace([lazy_pod("a", app="web"), lazy_pod("b", "other", app="db")])
+    indexer.add(lazy_pod("c", app="web", tier="front"))
+    lister: Lister[LazyObject] = Lister(indexer, resolve("pods"))
+    assert [o["metadata"]["name"] for o in indexer.by_index("app", "web")] == ["a", "c"]
+    assert indexer.index_keys(NAMESPACE_INDEX, "other") == ["other/b"]
+    assert lister.get("default", "a")["metadata"]["name"] == "a"
+    names = [o["metadata"]["name"] for o in lister.list("app=web,tier in (front)")]
+    assert names == ["c"]
+    assert len(lister.namespace("default").list(parse_selector({"app": "web"}))) == 2
+    indexer.delete(lazy_pod("a"))
+    assert indexer.list_keys() == ["other/b", "default/c"]
+    assert full_decodes == []
+
+
+def test_a_model_decoder_cannot_be_combined_with_lazy_objects() -> None:
+    lw: Any = ListWatch(None, "pods", lazy=True)
+    with pytest.raises(ValueError, match="cannot be combined"):
+        SharedIndexInformer(lw, kind="Pod", decoder=lambda obj: obj)
+    # A fake that is not lazy takes a decoder as before.
+    SharedIndexInformer(FakeListerWatcher(), kind="Pod", decoder=lambda obj: obj)
+
+
+# -- malformed input: the same errors as dict mode ------------------------------------------
+
+
+class _Content:
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = deque(chunks)
+
+    async def readany(self) -> bytes:
+        return self.chunks.popleft() if self.chunks else b""
+
+    def read_nowait(self, n: int = -1) -> bytes:
+        return b""
+
+
+class _Response:
+    def __init__(self, chunks: list[bytes], status: int = 200) -> None:
+        self.content = _Content(chunks)
+        self.status = status
+        self.headers: dict[str, str] = {}
+        self.released = False
+
+    async def read(self) -> bytes:
+        return b"".join(self.content.chunks)
+
+    def release(self) -> None:
+        self.released = True
+
+    def close(self) -> None:
+        self.released = True
+
+
+class _ApiClient:
+    """Answers every call with one canned 200 body (the ``call_api`` ListWatch uses)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    async def call_api(self, *args: Any, **kwargs: Any) -> _Response:
+        return _Response([self.body])
+
+
+def added(name: str) -> bytes:
+    return orjson.dumps({"type": "ADDED", "object": pod(name)})
+
+
+async def read_watch(chunks: list[bytes], lazy_mode: bool) -> list[list[Any]]:
+    resp = _Response(chunks)
+    batches = [batch async for batch in _HttpWatch(resp, "watch pods", lazy=lazy_mode)]
+    assert resp.released
+    return [[ev["object"] for ev in batch] for batch in batches]
+
+
+@pytest.mark.parametrize("lazy_mode", [False, True], ids=["dicts", "lazy"])
+@pytest.mark.parametrize(
+    "bad",
+    [b"{not json}", b'{"type":"ADDED","object":{"metadata":{"name":"x"},,}}', b'{"type":"ADDED"'],
+    ids=["not-json", "bad-object", "truncated-line"],
+)
+async def test_a_malformed_watch_event_is_an_internal_error_in_either_mode(
+    lazy_mode: bool, bad: bytes
+) -> None:
+    with pytest.raises(ApiError) as info:
+        await read_watch([added("a") + b"\n" + bad + b"\n"], lazy_mode)
+    assert info.value.code == 500 and info.value.reason == "InternalError"
+    assert "unable to decode an event from the watch stream" in str(info.value)
+
+
+@pytest.mark.parametrize("lazy_mode", [False, True], ids=["dicts", "lazy"])
+async def test_a_watch_cut_mid_event_is_a_transport_error_in_either_mode(lazy_mode: bool) -> None:
+    with pytest.raises(TransportError, match="stream ended mid-event"):
+        await read_watch([added("a") + b"\n" + added("b")[:30]], lazy_mode)
+
+
+async def test_a_lazy_watch_reassembles_split_events_into_lazy_objects() -> None:
+    a, b = added("a"), added("b")
+    batches = await read_watch([a[:9], a[9:] + b"\n" + b[:40], b[40:] + b"\n"], True)
+    objs = [o for batch in batches for o in batch]
+    assert all(type(o) is LazyObject and not o.decoded for o in objs)
+    assert objs == [pod("a"), pod("b")]
+
+
+@pytest.mark.parametrize("lazy_mode", [False, True], ids=["dicts", "lazy"])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"kind":"PodList","items":[{"metadata":{}},,]}', "undecodable body"),
+        (b"[1, 2]", "not a list object"),
+    ],
+    ids=["not-json", "not-an-object"],
+)
+async def test_a_bad_list_body_is_a_transport_error_in_either_mode(
+    lazy_mode: bool, body: bytes, message: str
+) -> None:
+    lw = ListWatch(_ApiClient(body), "pods", lazy=lazy_mode)
+    with pytest.raises(TransportError, match=message):
+        await lw.list(resourceVersion="0")
+
+
+async def test_a_lazy_list_item_that_is_not_an_object_is_a_transport_error() -> None:
+    lw = ListWatch(_ApiClient(b'{"kind":"PodList","items":[7]}'), "pods", lazy=True)
+    with pytest.raises(TransportError, match="not a list object"):
+        await lw.list(resourceVersion="0")
