@@ -12,6 +12,12 @@ figure is one core's worth of client work. Rows:
   namespace index, one counting handler) whose first LIST answers "empty at the seed
   version", so its watch replays the stream; timed from ``start()`` until the handler
   has seen all N objects in the cache.
+* ``informers watch (lazy objects)``: the same, with ``ListWatch(..., lazy=True)``: the
+  cache holds :class:`informers.LazyObject` instances (JSON bytes, metadata decoded).
+* ``informers watch (lazy, then every object decoded)``: the same again, and once the
+  handler has seen all N, still inside the timed region, ``to_dict()`` of every cached
+  object, kept in a list: what lazy mode costs a consumer that reads (and keeps) every
+  object, to set against the dict row.
 * ``informers streaming list``: a real initial sync with ``sendInitialEvents=true``: N
   synthetic ADDED events, then the initial-events-end bookmark; timed to ``has_synced``.
 * ``informers LIST sync``: a real initial sync by LIST (one ~100 MB answer), for reference.
@@ -147,11 +153,12 @@ class _FromVersion:
         return await self.lw.watch(**params)
 
 
-async def informer_run(url: str, rv: str, n: int, mode: str) -> tuple[float, float]:
+async def informer_run(url: str, rv: str, n: int, mode: str, lazy: str = "") -> tuple[float, float]:
+    """``lazy``: "" (dicts), "lazy" (LazyObjects), "read" (LazyObjects, then all decoded)."""
     from informers import ListWatch, SharedIndexInformer
 
     api = api_client(url)
-    lw: Any = ListWatch(api, "pods", namespace=NAMESPACE)
+    lw: Any = ListWatch(api, "pods", namespace=NAMESPACE, lazy=bool(lazy))
     if mode == "watch":
         lw = _FromVersion(lw, rv)
     inf = SharedIndexInformer(
@@ -170,8 +177,13 @@ async def informer_run(url: str, rv: str, n: int, mode: str) -> tuple[float, flo
     start, cpu = time.perf_counter(), time.process_time()
     await inf.start()
     await asyncio.wait_for(done.wait(), 600)
+    kept = [o.to_dict() for o in inf.indexer.list()] if lazy == "read" else []
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert len(inf.indexer) == n, len(inf.indexer)
+    if lazy:
+        sample = inf.indexer.list()[0]
+        assert type(sample).__name__ == "LazyObject" and not sample.decoded
+        assert len(kept) == (n if lazy == "read" else 0)
     await inf.stop()
     await api.close()
     return elapsed, cpu
@@ -227,6 +239,11 @@ CONTENDERS: list[tuple[str, Run]] = [
     ("floor: read bytes", lambda u, rv, n: floor_run(u, rv, n, False)),
     ("floor: orjson decode, keep", lambda u, rv, n: floor_run(u, rv, n, True)),
     ("informers watch (dicts)", lambda u, rv, n: informer_run(u, rv, n, "watch")),
+    ("informers watch (lazy objects)", lambda u, rv, n: informer_run(u, rv, n, "watch", "lazy")),
+    (
+        "informers watch (lazy, then every object decoded)",
+        lambda u, rv, n: informer_run(u, rv, n, "watch", "read"),
+    ),
     ("informers streaming list", lambda u, rv, n: informer_run(u, rv, n, "streaming")),
     ("informers LIST sync", lambda u, rv, n: informer_run(u, rv, n, "list")),
     ("kubernetes_asyncio Watch (models)", kubernetes_asyncio_run),
@@ -277,12 +294,12 @@ def main() -> None:
         else "server and client share the only CPU"
     )
     print(f"{args.events} watch events of {line} bytes; {where}; gc {args.gc}")
-    head = f"{'row':<34} {'ev/s (wall)':>12} {'ratio':>6} {'ev/s (client CPU)':>18} {'ratio':>6}"
+    head = f"{'row':<50} {'ev/s (wall)':>12} {'ratio':>6} {'ev/s (client CPU)':>18} {'ratio':>6}"
     print(head)
     for r in rows:
         wall, cpu = r["events_per_wall_second"], r["events_per_cpu_second"]
         print(
-            f"{r['row']:<34} {wall:>12,.0f} {wall / ref['events_per_wall_second']:>6.1f} "
+            f"{r['row']:<50} {wall:>12,.0f} {wall / ref['events_per_wall_second']:>6.1f} "
             f"{cpu:>18,.0f} {cpu / ref['events_per_cpu_second']:>6.1f}"
         )
     out = {

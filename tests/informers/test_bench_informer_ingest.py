@@ -25,6 +25,8 @@ def test_informer_ingest_bench_prints_every_row(tmp_path: Path) -> None:
         "floor: read bytes",
         "floor: orjson decode, keep",
         "informers watch (dicts)",
+        "informers watch (lazy objects)",
+        "informers watch (lazy, then every object decoded)",
         "informers streaming list",
         "informers LIST sync",
         "kubernetes_asyncio Watch (models)",
