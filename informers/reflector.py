@@ -67,6 +67,8 @@ log = logging.getLogger(__name__)
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 Obj = dict[str, Any]
+#: What the reflector stores: a dict, or a LazyObject from a ``ListWatch(lazy=True)``.
+Stored = Obj | LazyObject
 
 
 class ReflectorStore(Protocol):
@@ -359,7 +361,7 @@ class Reflector:
                 raise
             w = _OpenWatch(stream)
             self._open = w
-            initial: dict[str, Obj] = {}
+            initial: dict[str, Stored] = {}
             start = self.clock.now()
             try:
                 _, end_rv = await self._guarded(w, start, initial)
@@ -465,7 +467,7 @@ class Reflector:
         await self.backoff.wait(at_least=retry_after or 0.0)
 
     async def _guarded(
-        self, w: _OpenWatch, start: float, initial: dict[str, Obj] | None
+        self, w: _OpenWatch, start: float, initial: dict[str, Stored] | None
     ) -> tuple[int, str | None]:
         """Run :meth:`_handle_watch` under the inactivity watchdog."""
         self._last_activity = self.clock.now()
@@ -494,7 +496,7 @@ class Reflector:
             await self.clock.sleep(remaining)
 
     async def _handle_watch(
-        self, w: _OpenWatch, initial: dict[str, Obj] | None
+        self, w: _OpenWatch, initial: dict[str, Stored] | None
     ) -> tuple[int, str | None]:
         """Apply events until the stream ends; return (events, initial-events-end RV).
 
@@ -529,7 +531,7 @@ class Reflector:
                 count += n
         return count, None
 
-    def _checked(self, ev: Obj) -> Obj | None:
+    def _checked(self, ev: Obj) -> Obj | LazyObject | None:
         """The event's object, or None (logged) if it is not one this reflector stores."""
         obj = ev.get("object")
         if ev.get("type") == "ERROR":
@@ -586,7 +588,7 @@ class Reflector:
         return count, synthetic
 
     def _initial_batch(
-        self, batch: list[Obj], initial: dict[str, Obj], rv: str
+        self, batch: list[Obj], initial: dict[str, Stored], rv: str
     ) -> tuple[int, str, list[Obj] | None]:
         """Fill the streaming list's temporary store; stop at the initial-events-end bookmark
         and return the events after it."""

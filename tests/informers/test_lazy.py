@@ -157,7 +157,8 @@ def test_error_events_keep_a_plain_dict_status_and_bookmarks_need_only_metadata(
 
 
 def test_valid_json_of_an_unexpected_shape_decodes_as_dict_mode_would() -> None:
-    for event in ({"type": "ADDED", "object": None}, {"object": {}}, {"type": 5}, [1]):
+    odd: list[Any] = [{"type": "ADDED", "object": None}, {"object": {}}, {"type": 5}, [1]]
+    for event in odd:
         assert decode_event(orjson.dumps(event)) == event
 
 
