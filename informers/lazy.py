@@ -7,10 +7,13 @@ Most controllers read only a few fields of a few objects, and the informer itsel
 only the metadata (keys, the namespace index, label selectors, resourceVersions).
 
 A :class:`LazyObject` keeps the object's JSON as ``bytes`` (one allocation the GC never
-scans) plus its ``metadata``, ``kind`` and ``apiVersion`` decoded eagerly. Reading any
-other key decodes the whole object once, with orjson, and keeps the result. A consumer
-that reads every object therefore pays the full decode later instead of at ingest; the
-saving is real only for objects that are never read beyond their metadata.
+scans) plus the few fields the informer itself reads: ``kind``, ``apiVersion`` and, of the
+metadata, ``name``, ``namespace``, ``resourceVersion`` and ``labels``. Reading another
+metadata field decodes the metadata alone (annotations and ``managedFields`` are often
+most of it); reading any other key decodes the whole object once, with orjson, and keeps
+the result. A consumer that reads every object therefore pays the full decode later
+instead of at ingest; the saving is real only for objects that are never read beyond
+those fields.
 
 The watch and list decoders here use msgspec to find the object inside a watch event or
 a list without building it (``msgspec.Raw``), and to read the object's head while
@@ -27,7 +30,7 @@ from typing import Any
 import msgspec
 import orjson
 
-__all__ = ["LazyObject", "decode_event", "decode_list"]
+__all__ = ["LazyMetadata", "LazyObject", "decode_event", "decode_list"]
 
 _UNSET: Any = msgspec.UNSET
 #: Keys answered from the eagerly decoded head, never by a full decode.
@@ -36,12 +39,32 @@ _HEAD_KEYS = frozenset(("metadata", "kind", "apiVersion"))
 _loads = orjson.loads
 
 
-class _Head(msgspec.Struct):
+class _Meta(msgspec.Struct, gc=False):
+    """The metadata fields keys, indexes, selectors and resourceVersions need.
+
+    Untracked by the GC (it holds no cycles): a cache of these costs no collector time.
+    """
+
+    name: Any = msgspec.UNSET
+    namespace: Any = msgspec.UNSET
+    resourceVersion: Any = msgspec.UNSET
+    labels: Any = msgspec.UNSET
+
+
+#: Metadata fields answered from :class:`_Meta`, never by decoding the metadata.
+_META_KEYS = frozenset(_Meta.__struct_fields__)
+
+
+class _Head(msgspec.Struct, gc=False):
     """The fields decoded at ingest; every other field is skipped without allocation."""
 
-    metadata: Any = msgspec.UNSET
+    metadata: _Meta | msgspec.UnsetType | None = msgspec.UNSET
     kind: Any = msgspec.UNSET
     apiVersion: Any = msgspec.UNSET
+
+
+class _MetadataOnly(msgspec.Struct):
+    metadata: Any = None
 
 
 class _Event(msgspec.Struct):
@@ -57,25 +80,29 @@ class _Page(msgspec.Struct):
 
 
 _decode_head = msgspec.json.Decoder(_Head).decode
+_decode_metadata = msgspec.json.Decoder(_MetadataOnly).decode
 _decode_event = msgspec.json.Decoder(_Event).decode
 _decode_page = msgspec.json.Decoder(_Page).decode
 
 
 class LazyObject(Mapping[str, Any]):
-    """A read-only mapping over one object's JSON: ``metadata``, ``kind`` and ``apiVersion``
-    are decoded up front, anything else decodes the whole object once, on first access.
+    """A read-only mapping over one object's JSON: ``kind``, ``apiVersion`` and the key
+    metadata fields are decoded up front, anything else on first access.
 
     It stands in for the object's dict everywhere the informer goes (keys, indexes,
     listers, selectors, handlers, tombstones) and compares equal to that dict.
+    ``obj["metadata"]`` is a :class:`LazyMetadata` until the metadata has been decoded.
     ``raw`` is the JSON as the server sent it; :meth:`to_dict` returns a fresh, mutable
     dict; ``decoded`` says whether the full decode has happened. ``kind`` and
     ``api_version`` fill in those fields when the JSON lacks them (LIST items do).
     """
 
-    __slots__ = ("_api_version", "_decoded", "_kind", "_metadata", "raw")
+    __slots__ = ("_api_version", "_decoded", "_kind", "_meta", "_meta_dict", "_view", "raw")
 
     raw: bytes
-    _metadata: Any
+    _meta: _Meta | msgspec.UnsetType | None
+    _meta_dict: Any
+    _view: LazyMetadata | None
     _kind: Any
     _api_version: Any
     _decoded: dict[str, Any] | None
@@ -86,7 +113,9 @@ class LazyObject(Mapping[str, Any]):
         try:
             head = _decode_head(raw)
         except msgspec.ValidationError:
-            raise ValueError(f"not a JSON object: {bytes(raw)[:80]!r}") from None
+            raise ValueError(
+                f"not a JSON object with object metadata: {bytes(raw)[:80]!r}"
+            ) from None
         self._set(bytes(raw), head, kind, api_version)
 
     @classmethod
@@ -99,7 +128,9 @@ class LazyObject(Mapping[str, Any]):
 
     def _set(self, raw: bytes, head: _Head, kind: str | None, api_version: str | None) -> None:
         self.raw = raw
-        self._metadata = head.metadata
+        self._meta = head.metadata
+        self._meta_dict = _UNSET
+        self._view = None
         k, v = head.kind, head.apiVersion
         self._kind = kind if k is _UNSET and kind else k
         self._api_version = api_version if v is _UNSET and api_version else v
@@ -107,10 +138,10 @@ class LazyObject(Mapping[str, Any]):
 
     # -- the eager part ------------------------------------------------------------------
     @property
-    def metadata(self) -> dict[str, Any]:
-        """The object's metadata (``{}`` if it has none); never triggers a decode."""
-        meta = self._metadata
-        return meta if meta.__class__ is dict else {}
+    def metadata(self) -> Mapping[str, Any]:
+        """The object's metadata (``{}`` if it has none), as ``obj["metadata"]`` gives it."""
+        meta = self.get("metadata")
+        return meta if isinstance(meta, Mapping) else {}
 
     @property
     def decoded(self) -> bool:
@@ -119,8 +150,16 @@ class LazyObject(Mapping[str, Any]):
 
     def get(self, key: str, default: Any = None) -> Any:
         if key == "metadata":
-            value = self._metadata
-        elif key == "kind":
+            if self._meta_dict is not _UNSET:
+                return self._meta_dict
+            meta = self._meta
+            if meta is None or meta is _UNSET:
+                return default if meta is _UNSET else None
+            view = self._view
+            if view is None:
+                view = self._view = LazyMetadata(self)
+            return view
+        if key == "kind":
             value = self._kind
         elif key == "apiVersion":
             value = self._api_version
@@ -138,12 +177,12 @@ class LazyObject(Mapping[str, Any]):
 
     def __contains__(self, key: object) -> bool:
         if key in _HEAD_KEYS:
-            return self.get(key, _UNSET) is not _UNSET
+            return self.get(key, _UNSET) is not _UNSET  # type: ignore[arg-type]
         return key in self._full()
 
     def __bool__(self) -> bool:
         # ``if obj:`` must not decode: an object with a head is not empty.
-        if self._metadata is not _UNSET or self._kind is not _UNSET:
+        if self._meta is not _UNSET or self._kind is not _UNSET:
             return True
         return self._api_version is not _UNSET or bool(self._full())
 
@@ -159,12 +198,24 @@ class LazyObject(Mapping[str, Any]):
         decode, if any, is left alone; so is ``decoded``)."""
         return self._fill(_loads(self.raw))
 
+    def _metadata(self) -> Any:
+        """The whole metadata, decoded alone (the rest of the object is skipped) and kept."""
+        meta = self._meta_dict
+        if meta is _UNSET:
+            full = self._decoded
+            meta = full.get("metadata") if full is not None else _decode_metadata(self.raw).metadata
+            self._meta_dict = meta
+        return meta
+
     def _full(self) -> dict[str, Any]:
         full = self._decoded
         if full is None:
             full = self._fill(_loads(self.raw))
             if "metadata" in full:
-                full["metadata"] = self._metadata  # one copy of the metadata, not two
+                if self._meta_dict is not _UNSET:
+                    full["metadata"] = self._meta_dict  # one copy of the metadata, not two
+                else:
+                    self._meta_dict = full["metadata"]
             self._decoded = full
         return full
 
@@ -203,6 +254,60 @@ class LazyObject(Mapping[str, Any]):
             f"<LazyObject {kind} {where} rv={rv} {len(self.raw)} bytes"
             f"{' decoded' if self.decoded else ''}>"
         )
+
+
+class LazyMetadata(Mapping[str, Any]):
+    """A :class:`LazyObject`'s metadata before it is decoded: ``name``, ``namespace``,
+    ``resourceVersion`` and ``labels`` come from the object's head; any other key decodes
+    the metadata (only the metadata) once. Read-only, like the object."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj: LazyObject) -> None:
+        self._obj = obj
+
+    def get(self, key: str, default: Any = None) -> Any:
+        obj = self._obj
+        if key in _META_KEYS and obj._meta_dict is _UNSET:
+            value = getattr(obj._meta, key)
+            return default if value is _UNSET else value
+        return obj._metadata().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.get(key, _UNSET)
+        if value is _UNSET:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return self.get(key, _UNSET) is not _UNSET  # type: ignore[arg-type]
+
+    def __bool__(self) -> bool:
+        meta = self._obj._meta
+        if any(getattr(meta, k) is not _UNSET for k in _META_KEYS):
+            return True
+        return bool(self._obj._metadata())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._obj._metadata())
+
+    def __len__(self) -> int:
+        return len(self._obj._metadata())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The metadata as a fresh plain dict, the caller's to change."""
+        return _decode_metadata(self._obj.raw).metadata  # type: ignore[no-any-return]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            mine = self._obj._metadata()
+            return bool(mine == (other if isinstance(other, dict) else dict(other.items())))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<LazyMetadata of {self._obj!r}>"
 
 
 def decode_event(line: bytes) -> dict[str, Any]:

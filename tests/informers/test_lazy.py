@@ -68,6 +68,50 @@ def test_metadata_kind_and_api_version_are_read_without_decoding(
     assert not obj.decoded and full_decodes == []
 
 
+def test_other_metadata_fields_decode_the_metadata_alone_once(
+    full_decodes: list[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    metadata_decodes: list[bytes] = []
+    decode = lazy._decode_metadata
+
+    def counting(raw: bytes) -> Any:
+        metadata_decodes.append(raw)
+        return decode(raw)
+
+    monkeypatch.setattr(lazy, "_decode_metadata", counting)
+    data = pod("a", app="web")
+    data["metadata"]["annotations"] = {"note": "x" * 3000}
+    obj = LazyObject(orjson.dumps(data))
+    meta = obj["metadata"]
+    # What keys, indexes and selectors read comes from the head: nothing decoded.
+    assert meta.get("name") == "a" and meta["namespace"] == "default" and "labels" in meta
+    assert meta["resourceVersion"] == "1"
+    assert metadata_decodes == []
+    assert meta["annotations"] == {"note": "x" * 3000}
+    assert meta.get("uid", "none") == "none" and "uid" not in meta
+    assert meta == data["metadata"] and sorted(meta) == sorted(data["metadata"])
+    assert len(metadata_decodes) == 1 and full_decodes == [] and not obj.decoded
+    # The whole object decoded later shares that one metadata dict.
+    assert obj["spec"]["nodeName"] == "n1"
+    assert obj["metadata"] is obj.get("metadata") and obj["metadata"] == data["metadata"]
+    assert len(metadata_decodes) == 1 and len(full_decodes) == 1
+
+
+def test_metadata_view_copies_and_absent_or_null_metadata() -> None:
+    obj = lazy_pod("a", app="web")
+    copy = obj["metadata"].to_dict()
+    copy["name"] = "renamed"
+    assert obj["metadata"]["name"] == "a" and type(copy) is dict
+    bare = LazyObject(b'{"kind":"Pod","spec":{}}')
+    assert bare.get("metadata") is None and "metadata" not in bare and bare.metadata == {}
+    null = LazyObject(b'{"kind":"Pod","metadata":null}')
+    assert null.get("metadata") is None and "metadata" in null
+    empty = LazyObject(b'{"kind":"Pod","metadata":{}}')
+    assert not empty["metadata"] and empty["metadata"] == {}
+    with pytest.raises(ValueError, match="object metadata"):
+        LazyObject(b'{"metadata":"not an object"}')
+
+
 def test_any_other_key_decodes_the_whole_object_exactly_once(full_decodes: list[bytes]) -> None:
     obj = lazy_pod("a")
     assert obj["spec"]["nodeName"] == "n1"
