@@ -72,6 +72,22 @@ class _Event(msgspec.Struct):
     object: msgspec.Raw
 
 
+class _EventHead(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A whole watch event in one pass: its type and its object's head."""
+
+    type: str
+    object: _Head
+
+
+#: How the API server writes an event line, up to the object: ``line[len(prefix):-1]`` is
+#: then exactly the object's JSON, once the line has decoded as an ``_EventHead`` (a JSON
+#: object with no other member). Any other layout takes the two-pass path.
+_PREFIXES = {
+    t: b'{"type":"' + t.encode() + b'","object":'
+    for t in ("ADDED", "MODIFIED", "DELETED", "BOOKMARK")
+}
+
+
 class _Page(msgspec.Struct):
     metadata: Any = msgspec.UNSET
     kind: Any = msgspec.UNSET
@@ -82,6 +98,7 @@ class _Page(msgspec.Struct):
 _decode_head = msgspec.json.Decoder(_Head).decode
 _decode_metadata = msgspec.json.Decoder(_MetadataOnly).decode
 _decode_event = msgspec.json.Decoder(_Event).decode
+_decode_event_head = msgspec.json.Decoder(_EventHead).decode
 _decode_page = msgspec.json.Decoder(_Page).decode
 
 
@@ -142,6 +159,36 @@ class LazyObject(Mapping[str, Any]):
         """The object's metadata (``{}`` if it has none), as ``obj["metadata"]`` gives it."""
         meta = self.get("metadata")
         return meta if isinstance(meta, Mapping) else {}
+
+    # The informer's own reads (keys, the namespace index, resourceVersions, selectors):
+    # straight from the head, whatever has been decoded since (the bytes never change).
+    @property
+    def name(self) -> str:
+        """``metadata.name`` (``""`` if unset); never decodes."""
+        meta = self._meta
+        value = meta.name if meta else None
+        return value if value.__class__ is str else ""
+
+    @property
+    def namespace(self) -> str:
+        """``metadata.namespace`` (``""`` if unset); never decodes."""
+        meta = self._meta
+        value = meta.namespace if meta else None
+        return value if value.__class__ is str else ""
+
+    @property
+    def resource_version(self) -> str:
+        """``metadata.resourceVersion`` (``""`` if unset); never decodes."""
+        meta = self._meta
+        value = meta.resourceVersion if meta else None
+        return value if value.__class__ is str else ""
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """``metadata.labels`` (``{}`` if unset); never decodes."""
+        meta = self._meta
+        value = meta.labels if meta else None
+        return value if value.__class__ is dict else {}
 
     @property
     def decoded(self) -> bool:
@@ -284,7 +331,12 @@ class LazyMetadata(Mapping[str, Any]):
 
     def __bool__(self) -> bool:
         meta = self._obj._meta
-        if any(getattr(meta, k) is not _UNSET for k in _META_KEYS):
+        if meta and (
+            meta.name is not _UNSET
+            or meta.namespace is not _UNSET
+            or meta.resourceVersion is not _UNSET
+            or meta.labels is not _UNSET
+        ):
             return True
         return bool(self._obj._metadata())
 
@@ -310,12 +362,31 @@ class LazyMetadata(Mapping[str, Any]):
         return f"<LazyMetadata of {self._obj!r}>"
 
 
-def decode_event(line: bytes) -> dict[str, Any]:
+def decode_event(line: bytes | memoryview) -> dict[str, Any]:
     """One watch event line → ``{"type": …, "object": LazyObject}``.
 
     ERROR events keep their Status as a plain dict. Valid JSON of an unexpected shape is
-    decoded fully, as dict mode would; malformed JSON raises ``ValueError``.
+    decoded fully, as dict mode would; malformed JSON raises ``ValueError``. A memoryview
+    line (a slice of the read buffer) is not kept: the object gets its own bytes.
     """
+    # The common case in one msgspec pass, the object's bytes cut out of the line.
+    try:
+        event = _decode_event_head(line)
+    except msgspec.ValidationError:
+        return _decode_event_two_pass(line)
+    prefix = _PREFIXES.get(event.type)
+    if prefix is not None and line[-1] in _CLOSE and line[: len(prefix)] == prefix:
+        raw = bytes(line[len(prefix) : -1])
+        return {"type": event.type, "object": LazyObject._from_head(raw, event.object)}
+    return _decode_event_two_pass(line)
+
+
+#: ``line[-1]`` of an event whose last byte closes it (an int for bytes and memoryview).
+_CLOSE = frozenset((ord("}"),))
+
+
+def _decode_event_two_pass(line: bytes | memoryview) -> dict[str, Any]:
+    """Any layout: find the object as ``msgspec.Raw``, then read its head."""
     try:
         event = _decode_event(line)
         if event.type == "ERROR":

@@ -87,6 +87,34 @@ def _decode_error(line: bytes, exc: Exception) -> ApiError:
     return ApiError(500, {"reason": "InternalError", "code": 500, "message": message})
 
 
+def _lazy_lines(pending: bytes, *chunks: bytes) -> tuple[list[Obj], bytes]:
+    """Decode every complete line of ``pending + chunks`` into lazy events; return them and
+    the incomplete rest. Lines are read in place (memoryview slices), never joined into one
+    buffer: only a line cut between two reads is copied, and each LazyObject copies its
+    own object's bytes once."""
+    batch: list[Obj] = []
+    append = batch.append
+    for chunk in chunks:
+        if not chunk:
+            continue
+        view = memoryview(chunk)
+        find = chunk.find
+        start = 0
+        while (end := find(b"\n", start)) >= 0:
+            line: bytes | memoryview = view[start:end]
+            if pending:
+                line, pending = pending + chunk[start:end], b""
+            if line:
+                try:
+                    append(decode_event(line))
+                except ValueError as exc:  # msgspec's or orjson's
+                    raise _decode_error(bytes(line), exc) from None
+            start = end + 1
+        if start < len(chunk):
+            pending += chunk[start:]
+    return batch, pending
+
+
 class _HttpWatch:
     """One watch response, read as newline-framed JSON in batches."""
 
@@ -107,20 +135,14 @@ class _HttpWatch:
                 if not chunk:
                     break
                 more = content.read_nowait(-1)  # everything else already received
-                if pending or more:
-                    chunk = b"".join((pending, chunk, more))
-                lines = chunk.split(b"\n")
-                pending = lines.pop()
                 batch: list[Obj]
                 if lazy:
-                    batch = []
-                    for line in lines:
-                        if line:
-                            try:
-                                batch.append(decode_event(line))
-                            except ValueError as exc:  # msgspec's or orjson's
-                                raise _decode_error(line, exc) from None
+                    batch, pending = _lazy_lines(pending, chunk, more)
                 else:
+                    if pending or more:
+                        chunk = b"".join((pending, chunk, more))
+                    lines = chunk.split(b"\n")
+                    pending = lines.pop()
                     try:
                         batch = [loads(line) for line in lines if line]
                     except orjson.JSONDecodeError as exc:

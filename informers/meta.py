@@ -25,25 +25,33 @@ def _model_meta(obj: Any) -> Any:
 
 
 def name_of(obj: Any) -> str:
-    if isinstance(obj, dict) or obj.__class__ is LazyObject:
+    if isinstance(obj, dict):
         return str((obj.get("metadata") or {}).get("name") or "")
+    if obj.__class__ is LazyObject:
+        return obj.name
     return str(_model_meta(obj).name or "")
 
 
 def namespace_of(obj: Any) -> str:
     """The namespace, ``""`` for cluster-scoped objects."""
-    if isinstance(obj, dict) or obj.__class__ is LazyObject:
+    if isinstance(obj, dict):
         return str((obj.get("metadata") or {}).get("namespace") or "")
+    if obj.__class__ is LazyObject:
+        return obj.namespace
     return str(_model_meta(obj).namespace or "")
 
 
 def resource_version_of(obj: Any) -> str:
-    if isinstance(obj, dict) or obj.__class__ is LazyObject:
+    if isinstance(obj, dict):
         return str((obj.get("metadata") or {}).get("resourceVersion") or "")
+    if obj.__class__ is LazyObject:
+        return obj.resource_version
     return str(_model_meta(obj).resource_version or "")
 
 
 def labels_of(obj: Any) -> dict[str, str]:
-    if isinstance(obj, dict) or obj.__class__ is LazyObject:
+    if isinstance(obj, dict):
         return (obj.get("metadata") or {}).get("labels") or {}
+    if obj.__class__ is LazyObject:
+        return obj.labels
     return _model_meta(obj).labels or {}

@@ -582,7 +582,10 @@ class Reflector:
                 # is logged and skipped; the watch and its version move on.
                 log.exception("%s: unable to store a %s watch event object", self.name, etype)
             synthetic = False
-            rv = (obj.get("metadata") or {}).get("resourceVersion")
+            if obj.__class__ is LazyObject:
+                rv = obj.resource_version
+            else:
+                rv = (obj.get("metadata") or {}).get("resourceVersion")
             if rv:
                 self.last_sync_resource_version = rv
         return count, synthetic

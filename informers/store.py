@@ -80,13 +80,19 @@ def meta_namespace_key_func(obj: Any) -> str:
 
     A string is taken as a key already; a DeletedFinalStateUnknown gives its key.
     """
-    if isinstance(obj, dict) or obj.__class__ is LazyObject:
+    if isinstance(obj, dict):
         meta = obj.get("metadata")
         if meta:
             name = meta.get("name")
             if name:
                 ns = meta.get("namespace")
                 return f"{ns}/{name}" if ns else name
+        raise ValueError("object has no metadata.name")
+    if obj.__class__ is LazyObject:
+        name = obj.name
+        if name:
+            ns = obj.namespace
+            return f"{ns}/{name}" if ns else name
         raise ValueError("object has no metadata.name")
     if isinstance(obj, DeletedFinalStateUnknown):
         return obj.key

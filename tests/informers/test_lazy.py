@@ -353,3 +353,41 @@ async def test_a_lazy_list_item_that_is_not_an_object_is_a_transport_error() -> 
     lw = ListWatch(_ApiClient(b'{"kind":"PodList","items":[7]}'), "pods", lazy=True)
     with pytest.raises(TransportError, match="not a list object"):
         await lw.list(resourceVersion="0")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"type":"ADDED","object":%s}',
+        b'{"object":%s,"type":"ADDED"}',
+        b'{ "type": "ADDED", "object": %s }',
+        b'{"type":"ADDED","object":%s,"extra":{"object":1}}',
+        b'{"type":"ADD\\u0045D","object":%s}',
+    ],
+)
+def test_every_event_layout_gives_the_object_bytes_alone(line: bytes) -> None:
+    data = orjson.dumps(pod("a", app="web"))
+    ev = decode_event(line % data)
+    obj = ev["object"]
+    assert ev["type"] == "ADDED" and isinstance(obj, LazyObject)
+    assert orjson.loads(obj.raw) == pod("a", app="web")
+    assert obj.name == "a" and obj.namespace == "default" and obj.labels == {"app": "web"}
+    assert obj == pod("a", app="web")
+
+
+def test_lazy_lines_decode_the_same_events_wherever_the_reads_cut_the_stream() -> None:
+    from informers.listwatch import _lazy_lines
+
+    events = [{"type": "ADDED", "object": pod(f"p{i}", rv=str(i), app="web")} for i in range(1, 4)]
+    stream = b"".join(orjson.dumps(e) + b"\n" for e in events) + b'{"type":"MOD'
+    for cut in range(1, len(stream)):
+        for cut2 in (cut, (cut + len(stream)) // 2):
+            pending = b""
+            got: list[dict[str, Any]] = []
+            for first, more in ((stream[:cut], stream[cut:cut2]), (stream[cut2:], b"")):
+                batch, pending = _lazy_lines(pending, first, more)
+                got.extend(batch)
+            assert [(e["type"], e["object"].to_dict()) for e in got] == [
+                (e["type"], e["object"]) for e in events
+            ]
+            assert pending == b'{"type":"MOD'
