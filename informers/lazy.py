@@ -139,8 +139,16 @@ class LazyObject(Mapping[str, Any]):
     def _from_head(
         cls, raw: bytes, head: _Head, kind: str | None = None, api_version: str | None = None
     ) -> LazyObject:
+        # _set, inlined: this runs once per event on the informer's hot path.
         obj = cls.__new__(cls)
-        obj._set(raw, head, kind, api_version)
+        obj.raw = raw
+        obj._meta = head.metadata
+        obj._meta_dict = _UNSET
+        obj._view = None
+        k, v = head.kind, head.apiVersion
+        obj._kind = kind if k is _UNSET and kind else k
+        obj._api_version = api_version if v is _UNSET and api_version else v
+        obj._decoded = None
         return obj
 
     def _set(self, raw: bytes, head: _Head, kind: str | None, api_version: str | None) -> None:
@@ -375,14 +383,14 @@ def decode_event(line: bytes | memoryview) -> dict[str, Any]:
     except msgspec.ValidationError:
         return _decode_event_two_pass(line)
     prefix = _PREFIXES.get(event.type)
-    if prefix is not None and line[-1] in _CLOSE and line[: len(prefix)] == prefix:
+    if prefix is not None and line[-1] == _CLOSE and line[: len(prefix)] == prefix:
         raw = bytes(line[len(prefix) : -1])
         return {"type": event.type, "object": LazyObject._from_head(raw, event.object)}
     return _decode_event_two_pass(line)
 
 
 #: ``line[-1]`` of an event whose last byte closes it (an int for bytes and memoryview).
-_CLOSE = frozenset((ord("}"),))
+_CLOSE = ord("}")
 
 
 def _decode_event_two_pass(line: bytes | memoryview) -> dict[str, Any]:

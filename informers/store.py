@@ -122,6 +122,8 @@ def meta_namespace_index_func(obj: Any) -> list[str]:
     """The built-in ``namespace`` index (``""`` for cluster-scoped objects)."""
     if isinstance(obj, dict):
         return [(obj.get("metadata") or {}).get("namespace") or ""]
+    if obj.__class__ is LazyObject:
+        return [obj.namespace]
     return [namespace_of(obj)]
 
 
