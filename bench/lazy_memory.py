@@ -5,9 +5,10 @@
 Decodes the same watch events both ways (``orjson.loads`` as the dict-mode reader does,
 ``informers.lazy.decode_event`` as ``ListWatch(lazy=True)`` does), keeps the objects, and
 measures what they hold with ``tracemalloc`` (the JSON bytes a LazyObject keeps are
-counted). The saving depends on where an object's bytes are: a LazyObject keeps its
-metadata decoded, so a pod whose bulk is metadata (the ingest benchmark's pod pads a
-3.6 KB annotation) saves nothing, while one whose bulk is spec and status saves most.
+counted). A LazyObject keeps its bytes plus four metadata fields decoded (name,
+namespace, resourceVersion, labels), so the saving grows with how much of an object is
+containers: least for the ingest benchmark's pod (its bulk is one 3.6 KB annotation
+string), most for a running pod with a long ``env``.
 Memory is deterministic, so one run is the result; nothing is written to disk.
 """
 
