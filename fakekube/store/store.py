@@ -55,6 +55,8 @@ from fakekube.watch import Watcher
 __all__ = ["ListResult", "Store", "decode_continue", "encode_continue"]
 
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apiserver/pkg/storage/names
+#: genericregistry.Store's maxNameGenerationCreateAttempts.
+_NAME_GENERATION_ATTEMPTS = 8
 _SERVER_META = (
     "uid",
     "creationTimestamp",
@@ -163,6 +165,8 @@ class Store:
     ) -> None:
         self.registry = registry or Registry()
         self.clock = clock
+        self._now_second: int | None = None
+        self._now_text = ""
         self.monotonic = monotonic
         self.history_max_events = history_max_events
         self.history_max_age = history_max_age
@@ -207,8 +211,15 @@ class Store:
         return table
 
     def now(self) -> str:
-        """The current (possibly simulated) time as metav1.Time: RFC 3339, seconds."""
-        return datetime.fromtimestamp(self.clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        """The current (possibly simulated) time as metav1.Time: RFC 3339, seconds.
+
+        Formatted once per second of the clock: every create and binding stamps a time.
+        """
+        second = round(self.clock() * 1_000_000) // 1_000_000  # as fromtimestamp rounds
+        if second != self._now_second:
+            self._now_second = second
+            self._now_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self._now_text
 
     def add_listener(self, listener: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``listener`` synchronously after every committed change; returns an undo."""
@@ -309,17 +320,24 @@ class Store:
         if meta.get("resourceVersion"):
             # A plain error in the registry's BeforeCreate: a reasonless 500 upstream.
             raise UnreasonedError("resourceVersion should not be set on objects to be created")
-        if not meta.get("name") and meta.get("generateName"):
-            suffix = "".join(self._rng.choice(_NAME_CHARS) for _ in range(5))
-            meta["name"] = str(meta["generateName"]) + suffix
+        generate = not meta.get("name") and meta.get("generateName")
+        if generate:
+            meta["name"] = self._generate_name(str(generate))
         validate_metadata(rt.kind, rt.group, new, namespaced=rt.namespaced)
         ns = meta.get("namespace") if rt.namespaced else None
         if rt.namespaced and ns not in self._table(self.resource("namespaces")).objects:
             raise NotFound.object("namespaces", "", str(ns))
         table = self._table(rt)
         key = _key(ns, meta["name"])
-        if key in table.objects:
-            raise AlreadyExists.object(rt.plural, rt.group, meta["name"])
+        attempts = 1
+        while key in table.objects:
+            # RetryGenerateName (GA in 1.32): a generated name that is taken is drawn
+            # again, up to 8 attempts in all, before the create fails as AlreadyExists.
+            if not generate or attempts >= _NAME_GENERATION_ATTEMPTS:
+                raise AlreadyExists.object(rt.plural, rt.group, meta["name"])
+            meta["name"] = self._generate_name(str(generate))
+            key = _key(ns, meta["name"])
+            attempts += 1
         for field in _SERVER_META:
             meta.pop(field, None)
         meta["uid"] = self.uid_factory()
@@ -332,6 +350,11 @@ class Store:
             # Never written, so no resourceVersion (etcd3's dry-run Create returns none).
             return new
         return orjson.loads(self._commit(table, key, new, ADDED, None).json())
+
+    def _generate_name(self, prefix: str) -> str:
+        # names.SimpleNameGenerator: the prefix, cut to 58 characters so that the name fits
+        # in 63, and 5 random characters.
+        return prefix[:58] + "".join(self._rng.choice(_NAME_CHARS) for _ in range(5))
 
     def _check_type(self, rt: ResourceType, obj: dict[str, Any]) -> None:
         kind, api_version = obj.get("kind"), obj.get("apiVersion")

@@ -45,6 +45,27 @@ def test_create_with_generate_name_appends_five_characters(store: Store) -> None
     assert name.startswith("web-") and len(name) == len("web-") + 5
 
 
+def test_a_generated_name_that_is_taken_is_drawn_again_up_to_eight_times(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RetryGenerateName (GA in 1.32): 8 draws in all, then AlreadyExists.
+    store.create("pods", pod("web-bbbbb"))
+    draws = iter("b" * 5 * 7 + "c" * 5)
+    monkeypatch.setattr(store._rng, "choice", lambda chars: next(draws))
+    created = store.create("pods", {"metadata": {"generateName": "web-"}, "spec": {}})
+    assert created["metadata"]["name"] == "web-ccccc"
+    monkeypatch.setattr(store._rng, "choice", lambda chars: "b")
+    with pytest.raises(AlreadyExists) as err:
+        store.create("pods", {"metadata": {"generateName": "web-"}, "spec": {}})
+    assert err.value.message == 'pods "web-bbbbb" already exists'
+
+
+def test_a_long_generate_name_is_cut_to_leave_room_for_the_suffix(store: Store) -> None:
+    created = store.create("pods", {"metadata": {"generateName": "x" * 70}, "spec": {}})
+    name = created["metadata"]["name"]
+    assert len(name) == 63 and name.startswith("x" * 58)
+
+
 def test_create_twice_is_already_exists_with_the_real_message(store: Store) -> None:
     store.create("pods", pod("a"))
     with pytest.raises(AlreadyExists) as err:
