@@ -15,16 +15,16 @@ import orjson
 from aiohttp import web
 
 from fakekube.api import discovery, faults
-from fakekube.api.content import BODY_SINK, media_type
+from fakekube.api.content import BODY_SINK
 from fakekube.api.handlers import ResourceHandler, parse_bool
-from fakekube.api.paths import parse_request
-from fakekube.api.state import CONFIG, RECORDER, STORE, Recorder, RequestRecord, ServerConfig
+from fakekube.api.paths import RequestInfo, parse_request
+from fakekube.api.state import CONFIG, RECORDER, STORE, Recorder, ServerConfig
 from fakekube.errors import InternalError, NotFound, StatusError
 from fakekube.store import Store
 
 __all__ = ["make_app"]
 
-log = logging.getLogger("fakekube.api")
+_log = logging.getLogger("fakekube.api")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -41,27 +41,17 @@ def status_response(err: StatusError) -> web.Response:
     )
 
 
-@web.middleware
-async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except StatusError as err:
-        return status_response(err)
-    except web.HTTPException:
-        raise
-    except (ConnectionError, TimeoutError):
-        raise
-    except Exception as exc:
-        log.exception("internal error serving %s %s", request.method, request.path_qs)
-        return status_response(InternalError.wrap(exc))
+_INFO: web.RequestKey[RequestInfo] = web.RequestKey("fakekube_request_info")
+_LOG_AT_PREPARE: web.RequestKey[Callable[[int], None]] = web.RequestKey("fakekube_log_at_prepare")
 
 
 @web.middleware
-async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def _serve(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Classify, log, apply injected faults, and render errors as ``Status``: one layer,
+    because every request (thousands a second under kube-scheduler) pays for each."""
     recorder = request.app[RECORDER]
-    info = parse_request(
-        request.method, request.path, bool(parse_bool_safe(request.query.get("watch")))
-    )
+    info = parse_request(request.method, request.path, bool(parse_bool(request.query.get("watch"))))
+    request[_INFO] = info
     # Watches are open for minutes by design; only short requests count as "in flight".
     counted = info.verb != "watch"
     recorder.in_flight += counted
@@ -75,30 +65,40 @@ async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
         if done:
             return
         done = True
-        recorder.add(
-            RequestRecord(
-                method=request.method,
-                path=request.path,
-                template=info.template,
-                verb=info.verb,
-                resource=info.resource,
-                subresource=info.subresource,
-                query=dict(request.query),
-                content_type=media_type(request.headers.get("Content-Type")),
-                status=status,
-                user_agent=request.headers.get("User-Agent", ""),
-                body=b"".join(body),
-            )
+        headers = request.headers
+        recorder.add_raw(
+            request.method,
+            request.path,
+            info.template,
+            info.verb,
+            info.resource,
+            info.subresource,
+            request.rel_url.raw_query_string,
+            headers.get("Content-Type", ""),
+            status,
+            headers.get("User-Agent", ""),
+            body[0] if len(body) == 1 else b"".join(body),
         )
 
-    if info.verb == "watch":
+    if not counted:
         # A watch is logged when its headers go out, not when it ends minutes later (or is
         # cut by shutdown, which would leave no status to log): a log read while a client
         # still watches must show it, with the status the client saw.
         request[_LOG_AT_PREPARE] = log
     status = 500
     try:
-        resp = await handler(request)
+        try:
+            faults_set = request.app[faults.FAULTS]
+            if faults_set.responds or faults_set.latencies:
+                await faults.apply(faults_set, info)
+            resp = await handler(request)
+        except StatusError as err:
+            resp = status_response(err)
+        except (web.HTTPException, ConnectionError, TimeoutError):
+            raise
+        except Exception as exc:
+            _log.exception("internal error serving %s %s", request.method, request.path_qs)
+            resp = status_response(InternalError.wrap(exc))
         status = resp.status
         return resp
     except web.HTTPException as exc:
@@ -109,19 +109,9 @@ async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
         log(status)
 
 
-_LOG_AT_PREPARE: web.RequestKey[Callable[[int], None]] = web.RequestKey("fakekube_log_at_prepare")
-
-
 async def _log_prepared(request: web.Request, response: web.StreamResponse) -> None:
     if (log := request.get(_LOG_AT_PREPARE)) is not None:
         log(response.status)
-
-
-def parse_bool_safe(value: str | None) -> bool:
-    try:
-        return bool(parse_bool(value, "watch"))
-    except StatusError:
-        return False
 
 
 def make_app(store: Store | None = None, config: ServerConfig | None = None) -> web.Application:
@@ -129,8 +119,8 @@ def make_app(store: Store | None = None, config: ServerConfig | None = None) -> 
     store = store if store is not None else Store()
     config = config or ServerConfig()
     # Bodies are read and size-checked by the handlers (413 as a Status), not by aiohttp.
-    # Injected faults answer inside _errors (so they render as Status) and are recorded.
-    app = web.Application(middlewares=[_record, _errors, faults.middleware], client_max_size=2**62)
+    # Injected faults answer inside _serve (so they render as Status) and are recorded.
+    app = web.Application(middlewares=[_serve], client_max_size=2**62)
     app[STORE] = store
     app[faults.FAULTS] = faults.FaultState()
     app[CONFIG] = config
@@ -139,8 +129,7 @@ def make_app(store: Store | None = None, config: ServerConfig | None = None) -> 
     resources = ResourceHandler(store, config)
 
     async def resource_route(request: web.Request) -> web.StreamResponse:
-        watch = parse_bool(request.query.get("watch"), "watch") or False
-        info = parse_request(request.method, request.path, watch)
+        info = request[_INFO]
         if not info.is_resource or not info.resource:
             raise NotFound.path()
         return await resources.handle(request, info)

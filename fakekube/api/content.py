@@ -49,14 +49,21 @@ async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes:
     """The whole body, refusing more than ``limit`` bytes without buffering them."""
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge.limit(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_any():
-        size += len(chunk)
-        if size > limit:
+    content = request.content
+    if content.is_eof():
+        # The common case: a small body that came with the headers, all buffered already.
+        body = content.read_nowait(-1)
+        if len(body) > limit:
             raise RequestEntityTooLarge.limit(limit)
-        chunks.append(chunk)
-    body = b"".join(chunks)
+    else:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                raise RequestEntityTooLarge.limit(limit)
+            chunks.append(chunk)
+        body = b"".join(chunks)
     sink = BODY_SINK.get()
     if sink is not None:
         sink.append(body)

@@ -7,24 +7,25 @@ fault here is one call that returns a :class:`FaultHandle`; the handle undoes it
 a context manager), and :meth:`Faults.reset` undoes everything, which the pytest fixture
 does at tear-down so no fault leaks into the next test.
 
-Two halves: :class:`FaultState` is plain data read on the request path (this module's
-middleware and the watch handler's delivery gate), and :class:`Faults` is the public
-controller that changes it. Every change goes through ``call``, which runs it on the
-server's event loop: directly for ``FakeCluster``, across threads for ``FakeClusterSync``,
-so a test thread never touches loop state while a request is reading it.
+Two halves: :class:`FaultState` is plain data read on the request path (:func:`apply`,
+called by the app's middleware, and the watch handler's delivery gate), and
+:class:`Faults` is the public controller that changes it. Every change goes through
+``call``, which runs it on the server's event loop: directly for ``FakeCluster``, across
+threads for ``FakeClusterSync``, so a test thread never touches loop state while a request
+is reading it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 
-from fakekube.api.paths import parse_request
+from fakekube.api.paths import RequestInfo
 from fakekube.errors import (
     BadRequest,
     Conflict,
@@ -49,12 +50,11 @@ __all__ = [
     "FaultState",
     "Faults",
     "injected_error",
+    "apply",
     "loop_caller",
-    "middleware",
 ]
 
 T = TypeVar("T")
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Call = Callable[[Callable[[], Any]], Any]
 
 #: Messages kube-apiserver sends for the codes a test most often injects.
@@ -178,30 +178,22 @@ class FaultState:
 FAULTS: web.AppKey[FaultState] = web.AppKey("fakekube_faults", FaultState)
 
 
-@web.middleware
-async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Apply latency, then an injected answer, before the real handler sees the request."""
-    state = request.app[FAULTS]
-    if state.responds or state.latencies:
-        info = parse_request(request.method, request.path, _is_watch(request))
-        for lat in list(state.latencies):
-            if lat.rule.matches(info.verb, info.resource, info.subresource):
-                lat.handle.hits += 1
-                await lat.delay()
-        for rule in list(state.responds):
-            if rule.rule.matches(info.verb, info.resource, info.subresource):
-                rule.handle.hits += 1
-                if rule.remaining is not None:
-                    rule.remaining -= 1
-                    if rule.remaining <= 0:
-                        state.responds.remove(rule)
-                        rule.handle.active = False
-                raise rule.error()
-    return await handler(request)
-
-
-def _is_watch(request: web.Request) -> bool:
-    return request.query.get("watch", "") in ("1", "t", "T", "true", "TRUE", "True")
+async def apply(state: FaultState, info: RequestInfo) -> None:
+    """Apply latency, then an injected answer (raised), before the real handler sees the
+    request. The app's middleware calls this only while some fault is set."""
+    for lat in list(state.latencies):
+        if lat.rule.matches(info.verb, info.resource, info.subresource):
+            lat.handle.hits += 1
+            await lat.delay()
+    for rule in list(state.responds):
+        if rule.rule.matches(info.verb, info.resource, info.subresource):
+            rule.handle.hits += 1
+            if rule.remaining is not None:
+                rule.remaining -= 1
+                if rule.remaining <= 0:
+                    state.responds.remove(rule)
+                    rule.handle.active = False
+            raise rule.error()
 
 
 class FaultHandle:

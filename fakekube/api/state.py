@@ -61,22 +61,91 @@ class RequestRecord:
     body: bytes = b""
 
 
+#: What the middleware keeps per request: only strings, bytes and an int, so the tuple is
+#: untracked by CPython's GC once collected, and the record is built only when read.
+_Raw = tuple[str, str, str, str, str, str, str, str, int, str, bytes]
+
+
 class Recorder:
     """Every request served, plus how many non-watch requests are in flight (read by the
-    quiescence gate)."""
+    quiescence gate).
+
+    A long run serves millions of requests and the log keeps the last ``limit``: it holds
+    them in their cheapest form and builds a :class:`RequestRecord` only when read.
+    """
 
     def __init__(self, limit: int) -> None:
-        self.records: deque[RequestRecord] = deque(maxlen=limit)
+        self._log: deque[_Raw | RequestRecord] = deque(maxlen=limit)
         self.in_flight = 0
         #: Requests served since start; unlike ``len(records)`` it never stops growing.
         self.served = 0
 
+    @property
+    def records(self) -> list[RequestRecord]:
+        """The requests kept, oldest first."""
+        return [r if isinstance(r, RequestRecord) else _record(r) for r in self._log]
+
     def add(self, record: RequestRecord) -> None:
-        self.records.append(record)
+        self._log.append(record)
+        self.served += 1
+
+    def add_raw(
+        self,
+        method: str,
+        path: str,
+        template: str,
+        verb: str,
+        resource: str,
+        subresource: str,
+        raw_query: str,
+        content_type: str,
+        status: int,
+        user_agent: str,
+        body: bytes,
+    ) -> None:
+        """Log a request from its raw parts (the query string as sent, the Content-Type
+        header as sent): what the request path does, parsing nothing it does not need."""
+        self._log.append(
+            (
+                method,
+                path,
+                template,
+                verb,
+                resource,
+                subresource,
+                raw_query,
+                content_type,
+                status,
+                user_agent,
+                body,
+            )
+        )
         self.served += 1
 
     def clear(self) -> None:
-        self.records.clear()
+        self._log.clear()
+
+
+def _record(raw: _Raw) -> RequestRecord:
+    from yarl import URL
+
+    from fakekube.api.content import media_type
+
+    method, path, template, verb, resource, subresource, query, ctype, status, ua, body = raw
+    return RequestRecord(
+        method=method,
+        path=path,
+        template=template,
+        verb=verb,
+        resource=resource,
+        subresource=subresource,
+        # As dict(request.query) reads it: the first value of a repeated parameter.
+        query=dict(URL.build(path="/", query_string=query, encoded=True).query),
+        content_type=media_type(ctype),
+        status=status,
+        user_agent=ua,
+        body=body,
+    )
 
 
 STORE: web.AppKey[Store] = web.AppKey("fakekube_store")

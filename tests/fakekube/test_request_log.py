@@ -45,3 +45,18 @@ async def test_short_requests_are_logged_with_their_final_status(
         "/api/v1/namespaces/{namespace}/pods/{name}",
         404,
     )
+
+
+async def test_logged_query_body_and_content_type_are_as_the_handler_saw_them(
+    cluster: FakeCluster, http: aiohttp.ClientSession
+) -> None:
+    # The log keeps the raw query string and header and decodes them when read: the
+    # decoded record must equal what dict(request.query) and the media type gave.
+    body = b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}'
+    url = "/api/v1/namespaces/default/configmaps?fieldManager=a%26b&dryRun=All&dryRun=x&e="
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    async with http.post(url, data=body, headers=headers) as resp:
+        assert resp.status == 201
+    [rec] = cluster.requests()
+    assert rec.query == {"fieldManager": "a&b", "dryRun": "All", "e": ""}
+    assert (rec.content_type, rec.body, rec.verb) == ("application/json", body, "create")
