@@ -189,10 +189,16 @@ def main() -> None:
         }
     text = report(results, args)
     if {"fakekube", "reference"} <= set(names):
-        by_round = [
+        # Rounds are paired (the systems alternate), so the verdict is the median of the
+        # per-round ratios: the machine's speed drifts between rounds, and a ratio of two
+        # medians taken from different rounds would mix that drift in.
+        by_round = sorted(
             r["fakekube"]["pods_bound_per_s"] / r["reference"]["pods_bound_per_s"] for r in rounds
-        ]
-        text += "\nratio by round: " + ", ".join(f"{x:.2f}x" for x in by_round)
+        )
+        median = by_round[len(by_round) // 2]
+        verdict = "met" if median >= 1.5 else "NOT met"
+        text += "\nratio by round (sorted): " + ", ".join(f"{x:.2f}x" for x in by_round)
+        text += f"\ntarget fakekube >= 1.5x reference, median round: {verdict} ({median:.2f}x)"
     print("\n" + text)
     path = write_results(
         args.name, host, {"parameters": vars(args), "results": results, "table": text}
@@ -255,8 +261,7 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         else None
     )
     if ratio is not None:
-        verdict = "met" if ratio >= 1.5 else "NOT met"
-        text += f"\n\ntarget fakekube >= 1.5x reference: {verdict} ({ratio:.2f}x)"
+        text += f"\n\nratio of the two medians: {ratio:.2f}x"
     return text
 
 
