@@ -381,7 +381,7 @@ class ResourceHandler:
         if info.subresource == "binding":
             body = await self._body(request)
             self._check_binding_target(body, info.name)
-            self.store.bind(ns or "default", info.name, body)
+            self.store.bind_entry(ns or "default", info.name, body)
             return respond(status_success_created(), 201, media)
         if info.subresource == "eviction":
             body = await self._body(request)
@@ -393,8 +393,8 @@ class ResourceHandler:
         if info.name or info.subresource:
             raise MethodNotAllowed.route()
         obj = await self._object_body(request, rt)
-        created = self.store.create(rt, obj, namespace=ns, dry_run=dry)
-        return respond(created, 201, media)
+        created = self.store.create_entry(rt, obj, namespace=ns, dry_run=dry)
+        return _raw(created.json(), 201, media)
 
     def _check_binding_target(self, body: Any, name: str) -> None:
         if not isinstance(body, dict):
@@ -412,7 +412,7 @@ class ResourceHandler:
         if not isinstance(body, dict):
             raise BadRequest("Object 'Binding' is missing in the request body")
         name = (body.get("metadata") or {}).get("name") or ""
-        self.store.bind(info.namespace or "default", name, body)
+        self.store.bind_entry(info.namespace or "default", name, body)
         return respond(status_success_created(), 201, media)
 
     async def _update(

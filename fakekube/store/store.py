@@ -297,8 +297,24 @@ class Store:
         ``namespace`` is the request's namespace (the URL's); the body's must agree.
         ``keep_status`` keeps a supplied status that the API would reset (seeding).
         """
+        entry = self.create_entry(
+            ref, _copy(obj), namespace=namespace, dry_run=dry_run, keep_status=keep_status
+        )
+        return orjson.loads(entry.json())  # type: ignore[no-any-return]
+
+    def create_entry(
+        self,
+        ref: ResourceRef,
+        new: Any,
+        *,
+        namespace: str | None = None,
+        dry_run: bool = False,
+        keep_status: bool = False,
+    ) -> Entry:
+        """:meth:`create` for the API server, which has the answer's bytes to send: the
+        stored :class:`Entry` (a dry run's is not stored). ``new`` is the caller's to give
+        away (a freshly decoded body): it is changed and kept, not copied."""
         rt = self.resource(ref)
-        new = _copy(obj)
         if not isinstance(new, dict):
             raise BadRequest(f"the body of the request must be a {rt.kind} object")
         self._check_type(rt, new)
@@ -348,8 +364,8 @@ class Store:
         new = _normalized(rt, new)
         if dry_run:
             # Never written, so no resourceVersion (etcd3's dry-run Create returns none).
-            return new
-        return orjson.loads(self._commit(table, key, new, ADDED, None).json())
+            return Entry(rt, key, new, 0)
+        return self._commit(table, key, new, ADDED, None)
 
     def _generate_name(self, prefix: str) -> str:
         # names.SimpleNameGenerator: the prefix, cut to 58 characters so that the name fits
@@ -632,6 +648,11 @@ class Store:
     # -- pods/binding ------------------------------------------------------------------
     def bind(self, namespace: str, name: str, binding: Mapping[str, Any]) -> dict[str, Any]:
         """Assign a pod to a node as ``BindingREST.assignPod`` does; one MODIFIED event."""
+        return orjson.loads(self.bind_entry(namespace, name, binding).json())  # type: ignore[no-any-return]
+
+    def bind_entry(self, namespace: str, name: str, binding: Mapping[str, Any]) -> Entry:
+        """:meth:`bind` for the API server, whose answer is a Status: the stored entry,
+        not a decoded copy of the pod."""
         rt = self.resource("pods")
         table = self._table(rt)
         old = self._entry(rt, namespace, name)
@@ -682,7 +703,7 @@ class Store:
             }
         )
         status["conditions"] = conditions
-        return orjson.loads(self._commit(table, old.key, new, MODIFIED, old).json())
+        return self._commit(table, old.key, new, MODIFIED, old)
 
     # -- list ------------------------------------------------------------------------
     def list(
