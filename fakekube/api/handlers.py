@@ -11,8 +11,8 @@ import contextlib
 import math
 import random
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import orjson
 import yaml
@@ -49,6 +49,8 @@ from fakekube.store import ListResult, Store
 from fakekube.store.entry import ERROR, Entry, object_frame
 
 __all__ = ["ResourceHandler", "encode"]
+
+_T = TypeVar("_T")
 
 PATCH_TYPES = [
     patching.JSON_PATCH,
@@ -93,6 +95,11 @@ def parse_int(value: str | None, name: str = "") -> int | None:
             return number
         raise BadRequest(f'strconv.ParseInt: parsing "{value}": value out of range')
     raise BadRequest(f'strconv.ParseInt: parsing "{value}": invalid syntax')
+
+
+def _too_large(err: StatusError) -> bool:
+    causes = (err.to_status().get("details") or {}).get("causes") or []
+    return any(c.get("reason") == "ResourceVersionTooLarge" for c in causes)
 
 
 def _int_options(q: MultiDictProxy[str]) -> tuple[int | None, int]:
@@ -146,7 +153,7 @@ class ResourceHandler:
         if verb == "get":
             return self._get(request, rt, info, ns, media)
         if verb == "list":
-            return self._list(request, rt, ns, q, media)
+            return await self._list(request, rt, ns, q, media)
         if verb == "watch":
             return await self._watch(request, rt, info, ns, q)
         if rt.namespaced and not ns and verb in ("create", "deletecollection") and not info.name:
@@ -183,7 +190,7 @@ class ResourceHandler:
             return respond(tables.table(rt, [obj], include_object=include), 200, JSON)
         return _raw(entry.json(), 200, media)
 
-    def _list(
+    async def _list(
         self,
         request: web.Request,
         rt: ResourceType,
@@ -192,17 +199,23 @@ class ResourceHandler:
         media: str,
     ) -> web.Response:
         _, limit = _int_options(q)
-        result = self.store.list(
-            rt,
-            namespace=ns,
-            label_selector=q.get("labelSelector"),
-            field_selector=q.get("fieldSelector"),
-            resource_version=q.get("resourceVersion"),
-            resource_version_match=q.get("resourceVersionMatch"),
-            limit=max(limit, 0),
-            continue_token=q.get("continue"),
-            send_initial_events=parse_bool(q.get("sendInitialEvents")),
-        )
+
+        def list_() -> ListResult:
+            return self.store.list(
+                rt,
+                namespace=ns,
+                label_selector=q.get("labelSelector"),
+                field_selector=q.get("fieldSelector"),
+                resource_version=q.get("resourceVersion"),
+                resource_version_match=q.get("resourceVersionMatch"),
+                limit=max(limit, 0),
+                continue_token=q.get("continue"),
+                send_initial_events=parse_bool(q.get("sendInitialEvents")),
+            )
+
+        # A list served from the watch cache ("not older than") waits for a future version.
+        from_cache = q.get("resourceVersionMatch") != "Exact" and not q.get("continue")
+        result = await self._when_fresh(list_, q.get("resourceVersion") if from_cache else None)
         if wants_table(request.headers.get("Accept")):
             return respond(
                 tables.table(
@@ -231,16 +244,19 @@ class ResourceHandler:
         allow_bookmarks = bool(parse_bool(q.get("allowWatchBookmarks")))
         error: StatusError | None = None
         try:
-            watcher = self.store.watch(
-                rt,
-                namespace=ns,
-                name=info.name or None,
-                label_selector=q.get("labelSelector"),
-                field_selector=q.get("fieldSelector"),
-                resource_version=q.get("resourceVersion"),
-                resource_version_match=q.get("resourceVersionMatch"),
-                send_initial_events=parse_bool(q.get("sendInitialEvents")),
-                allow_bookmarks=allow_bookmarks,
+            watcher = await self._when_fresh(
+                lambda: self.store.watch(
+                    rt,
+                    namespace=ns,
+                    name=info.name or None,
+                    label_selector=q.get("labelSelector"),
+                    field_selector=q.get("fieldSelector"),
+                    resource_version=q.get("resourceVersion"),
+                    resource_version_match=q.get("resourceVersionMatch"),
+                    send_initial_events=parse_bool(q.get("sendInitialEvents")),
+                    allow_bookmarks=allow_bookmarks,
+                ),
+                q.get("resourceVersion"),
             )
         except (Expired, Timeout) as err:
             error, watcher = err, None
@@ -335,6 +351,36 @@ class ResourceHandler:
         with contextlib.suppress(ConnectionError):
             await resp.write_eof()
         return resp
+
+    async def _when_fresh(self, call: Callable[[], _T], resource_version: str | None) -> _T:
+        """``call()``; if it finds ``resource_version`` newer than the store, first wait up
+        to ``too_large_rv_wait`` for the store to reach it, as the watch cache's
+        ``waitUntilFreshAndBlock`` does, then answer (or fail) at that point."""
+        try:
+            return call()
+        except Timeout as err:
+            wait = self.config.too_large_rv_wait
+            want = int(resource_version) if resource_version and resource_version.isdigit() else 0
+            if wait <= 0 or want <= self.store.resource_version or not _too_large(err):
+                raise
+        await self._wait_for_version(want, wait)
+        return call()
+
+    async def _wait_for_version(self, rv: int, timeout: float) -> None:
+        store = self.store
+        reached = asyncio.get_running_loop().create_future()
+
+        def on_commit(_event: object) -> None:
+            if store.resource_version >= rv and not reached.done():
+                reached.set_result(None)
+
+        undo = store.add_listener(on_commit)
+        try:
+            await asyncio.wait_for(reached, timeout)
+        except TimeoutError:
+            pass
+        finally:
+            undo()
 
     # -- writes ----------------------------------------------------------------------
     async def _scale(

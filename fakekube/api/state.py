@@ -26,6 +26,10 @@ class ServerConfig:
     #: ``--min-request-timeout`` does.
     min_request_timeout: float = 1800.0
     max_body: int = MAX_BODY
+    #: How long a LIST or a streaming list from a resourceVersion newer than the store's
+    #: waits for it before answering "Too large resource version" (the watch cache's
+    #: ``blockTimeout``).
+    too_large_rv_wait: float = 3.0
     #: What ``/version`` reports.
     version: dict[str, str] = field(
         default_factory=lambda: {

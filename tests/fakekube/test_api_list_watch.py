@@ -12,7 +12,7 @@ from aiohttp import web
 from kubernetes_asyncio import client, watch
 
 from fakekube import FakeCluster
-from fakekube.api.state import ServerConfig
+from fakekube.api.state import RECORDER, ServerConfig
 
 SCHED_SELECTOR = "status.phase!=Succeeded,status.phase!=Failed"
 
@@ -269,6 +269,7 @@ async def test_invalid_selectors_are_400(http: aiohttp.ClientSession) -> None:
         assert resp.status == 400
 
 
+@pytest.mark.fake_cluster(config=ServerConfig(too_large_rv_wait=0.05))
 async def test_too_large_resource_version_on_list(
     cluster: FakeCluster, http: aiohttp.ClientSession
 ) -> None:
@@ -799,6 +800,7 @@ async def test_watch_from_a_future_version_waits_for_it(
     assert event["object"]["metadata"]["name"] == "seen"
 
 
+@pytest.mark.fake_cluster(config=ServerConfig(too_large_rv_wait=0.05))
 async def test_streaming_list_from_a_future_version_is_an_error_event(
     cluster: FakeCluster, http: aiohttp.ClientSession
 ) -> None:
@@ -923,3 +925,55 @@ async def test_a_watch_whose_client_left_before_the_headers_is_not_left_register
     assert fake_cluster.store.watchers() == []
     # Routine for a watch: not a server error with a traceback in the log.
     assert not [r for r in caplog.records if r.name == "aiohttp.server"]
+
+
+@pytest.mark.fake_cluster(config=ServerConfig(too_large_rv_wait=30.0))
+async def test_list_from_a_future_version_waits_for_it_and_is_served_at_it(
+    cluster: FakeCluster, http: aiohttp.ClientSession
+) -> None:
+    # The watch cache blocks a "not older than" LIST for a version it has not seen yet
+    # (up to 3 s upstream) and answers once it has: the list then includes the write.
+    rv = cluster.store.resource_version + 1
+    listeners = len(cluster.store._listeners)
+    listing = asyncio.ensure_future(
+        http.get("/api/v1/namespaces/default/configmaps", params={"resourceVersion": str(rv)})
+    )
+    # The handler waits for the version with a store listener.
+    await cluster.wait_for(lambda: len(cluster.store._listeners) > listeners)
+    assert not listing.done() and cluster.server.app[RECORDER].in_flight == 1
+    cluster.store.create("configmaps", {"metadata": {"name": "late"}}, namespace="default")
+    async with await listing as resp:
+        body = await resp.json()
+    assert resp.status == 200
+    assert int(body["metadata"]["resourceVersion"]) >= rv
+    assert [o["metadata"]["name"] for o in body["items"]] == ["late"]
+
+
+@pytest.mark.fake_cluster(config=ServerConfig(too_large_rv_wait=30.0))
+async def test_streaming_list_from_a_future_version_starts_once_it_is_reached(
+    cluster: FakeCluster, http: aiohttp.ClientSession
+) -> None:
+    rv = cluster.store.resource_version + 1
+    params = {
+        "watch": "1",
+        "sendInitialEvents": "true",
+        "resourceVersionMatch": "NotOlderThan",
+        "allowWatchBookmarks": "true",
+        "resourceVersion": str(rv),
+        "timeoutSeconds": "5",
+    }
+    listeners = len(cluster.store._listeners)
+    watching = asyncio.ensure_future(
+        http.get("/api/v1/namespaces/default/configmaps", params=params)
+    )
+    # The handler waits for the version with a store listener (no headers before it).
+    await cluster.wait_for(lambda: len(cluster.store._listeners) > listeners)
+    assert not watching.done()
+    cluster.store.create("configmaps", {"metadata": {"name": "late"}}, namespace="default")
+    async with await watching as resp:
+        first = orjson.loads(await resp.content.readline())
+        end = orjson.loads(await resp.content.readline())
+    assert resp.status == 200
+    assert (first["type"], first["object"]["metadata"]["name"]) == ("ADDED", "late")
+    assert end["type"] == "BOOKMARK"
+    assert end["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
