@@ -139,16 +139,8 @@ class LazyObject(Mapping[str, Any]):
     def _from_head(
         cls, raw: bytes, head: _Head, kind: str | None = None, api_version: str | None = None
     ) -> LazyObject:
-        # _set, inlined: this runs once per event on the informer's hot path.
         obj = cls.__new__(cls)
-        obj.raw = raw
-        obj._meta = head.metadata
-        obj._meta_dict = _UNSET
-        obj._view = None
-        k, v = head.kind, head.apiVersion
-        obj._kind = kind if k is _UNSET and kind else k
-        obj._api_version = api_version if v is _UNSET and api_version else v
-        obj._decoded = None
+        obj._set(raw, head, kind, api_version)
         return obj
 
     def _set(self, raw: bytes, head: _Head, kind: str | None, api_version: str | None) -> None:
