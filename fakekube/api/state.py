@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from yarl import URL
 
-from fakekube.api.content import MAX_BODY
+from fakekube.api.content import MAX_BODY, media_type
 
 if TYPE_CHECKING:
     from fakekube.store import Store
@@ -131,10 +132,6 @@ class Recorder:
 
 
 def _record(raw: _Raw) -> RequestRecord:
-    from yarl import URL
-
-    from fakekube.api.content import media_type
-
     method, path, template, verb, resource, subresource, query, ctype, status, ua, body = raw
     return RequestRecord(
         method=method,
