@@ -36,6 +36,11 @@ it is exactly "one core's worth" as long as the client, not the server, is the b
 ``gc.set_threshold(100_000, 50, 100)``, the setting docs/informers.md suggests for
 processes with large caches; the default leaves CPython's GC alone.
 
+Every run is a fresh client process (started on the client CPU; only the timed region
+counts), so each cache grows in new memory as a new informer's would, and no row reuses
+memory another row freed; rows take turns, round after round. ``--same-process`` runs
+them all in this process instead.
+
 Prints a table with ratios to the reference and writes JSON to ``bench/results/``.
 """
 
@@ -251,6 +256,23 @@ CONTENDERS: list[tuple[str, Run]] = [
 REFERENCE = "kubernetes_asyncio Watch (models)"
 
 
+def _one_run(args: argparse.Namespace) -> None:
+    """``--one``: a single measurement in this fresh process, printed as JSON."""
+    if args.gc == "tuned":
+        gc.set_threshold(100_000, 50, 100)
+    _, run = CONTENDERS[args.one]
+    wall, cpu = asyncio.run(run(args.url, args.rv, args.events))
+    print(json.dumps({"wall": wall, "cpu": cpu}))
+
+
+def _in_fresh_process(args: argparse.Namespace, row: int, url: str, rv: str) -> tuple[float, float]:
+    cmd = [sys.executable, __file__, "--one", str(row), "--url", url, "--rv", rv]
+    cmd += ["--events", str(args.events), "--gc", args.gc]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    return result["wall"], result["cpu"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=20_000)
@@ -259,21 +281,38 @@ def main() -> None:
     ap.add_argument("--server-cpu", type=int, default=0)
     ap.add_argument("--client-cpu", type=int, default=1)
     ap.add_argument("--json", help="where to write results (default: bench/results/)")
+    ap.add_argument(
+        "--same-process",
+        action="store_true",
+        help="run every measurement in this process (rows then reuse memory freed by earlier ones)",
+    )
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--url", help=argparse.SUPPRESS)
+    ap.add_argument("--rv", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one is not None:
+        _one_run(args)
+        return
     pin = (os.cpu_count() or 1) > max(args.server_cpu, args.client_cpu)
     proc, url = serve(args.server_cpu if pin else None)
     try:
         rv, line = asyncio.run(seed(url, args.events))
         if pin:
-            os.sched_setaffinity(0, {args.client_cpu})
+            os.sched_setaffinity(0, {args.client_cpu})  # inherited by the fresh processes
         if args.gc == "tuned":
             gc.set_threshold(100_000, 50, 100)
+        runs_by_row: list[list[tuple[float, float]]] = [[] for _ in CONTENDERS]
+        # Round after round, every row once per round, so a drift of the machine's speed
+        # touches every row alike.
+        for _ in range(args.repeat):
+            for i, (_, run) in enumerate(CONTENDERS):
+                if args.same_process:
+                    gc.collect()
+                    runs_by_row[i].append(asyncio.run(run(url, rv, args.events)))
+                else:
+                    runs_by_row[i].append(_in_fresh_process(args, i, url, rv))
         rows = []
-        for name, run in CONTENDERS:
-            runs: list[tuple[float, float]] = []
-            for _ in range(args.repeat):
-                gc.collect()
-                runs.append(asyncio.run(run(url, rv, args.events)))
+        for (name, _), runs in zip(CONTENDERS, runs_by_row, strict=True):
             rows.append(
                 {
                     "row": name,
@@ -293,7 +332,8 @@ def main() -> None:
         if pin
         else "server and client share the only CPU"
     )
-    print(f"{args.events} watch events of {line} bytes; {where}; gc {args.gc}")
+    how = "one process for all runs" if args.same_process else "a fresh process per run"
+    print(f"{args.events} watch events of {line} bytes; {where}; gc {args.gc}; {how}")
     head = f"{'row':<50} {'ev/s (wall)':>12} {'ratio':>6} {'ev/s (client CPU)':>18} {'ratio':>6}"
     print(head)
     for r in rows:
@@ -306,6 +346,7 @@ def main() -> None:
         "events": args.events,
         "event_bytes": line,
         "gc": args.gc,
+        "fresh_process_per_run": not args.same_process,
         "pinned": {"server_cpu": args.server_cpu, "client_cpu": args.client_cpu} if pin else None,
         "python": sys.version.split()[0],
         "machine": platform.machine(),
