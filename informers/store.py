@@ -263,9 +263,23 @@ class Indexer:
             raise KeyError(f"Index with name {name} does not exist") from None
 
     def _put(self, key: str, obj: Any) -> Any | None:
-        old = self._items.get(key)
+        items = self._items
+        old = items.get(key)
+        if old is None:
+            # A new key (every object of a first list): it only joins indexes.
+            indices = self._indices
+            joins = [(indices[name], fn(obj)) for name, fn in self._indexers.items()]
+            items[key] = obj  # after every index function ran: one that raises changes nothing
+            for index, values in joins:
+                for value in values:
+                    keys = index.get(value)
+                    if keys is None:
+                        index[value] = {key}
+                    else:
+                        keys.add(key)
+            return None
         changes = self._index_changes(old, obj)  # may raise: nothing is changed yet
-        self._items[key] = obj
+        items[key] = obj
         self._apply(key, changes)
         return old
 
