@@ -266,17 +266,12 @@ class Indexer:
         items = self._items
         old = items.get(key)
         if old is None:
-            # A new key (every object of a first list): it only joins indexes.
+            # A new key (every object of a first list) only joins indexes: no old values to
+            # compute or compare. Every index function runs before anything changes.
             indices = self._indices
-            joins = [(indices[name], fn(obj)) for name, fn in self._indexers.items()]
-            items[key] = obj  # after every index function ran: one that raises changes nothing
-            for index, values in joins:
-                for value in values:
-                    keys = index.get(value)
-                    if keys is None:
-                        index[value] = {key}
-                    else:
-                        keys.add(key)
+            joins = [(indices[name], (), fn(obj)) for name, fn in self._indexers.items()]
+            items[key] = obj
+            self._apply(key, joins)
             return None
         changes = self._index_changes(old, obj)  # may raise: nothing is changed yet
         items[key] = obj
