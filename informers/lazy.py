@@ -224,7 +224,7 @@ class LazyObject(Mapping[str, Any]):
 
     def __contains__(self, key: object) -> bool:
         if key in _HEAD_KEYS:
-            return self.get(key, _UNSET) is not _UNSET  # type: ignore[arg-type]
+            return self.get(key, _UNSET) is not _UNSET
         return key in self._full()
 
     def __bool__(self) -> bool:

@@ -582,6 +582,7 @@ class Reflector:
                 # is logged and skipped; the watch and its version move on.
                 log.exception("%s: unable to store a %s watch event object", self.name, etype)
             synthetic = False
+            rv: str | None
             if obj.__class__ is LazyObject:
                 rv = obj.resource_version
             else:

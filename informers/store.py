@@ -269,7 +269,9 @@ class Indexer:
             # A new key (every object of a first list) only joins indexes: no old values to
             # compute or compare. Every index function runs before anything changes.
             indices = self._indices
-            joins = [(indices[name], (), fn(obj)) for name, fn in self._indexers.items()]
+            joins: list[_IndexChange] = [
+                (indices[name], (), fn(obj)) for name, fn in self._indexers.items()
+            ]
             items[key] = obj
             self._apply(key, joins)
             return None
