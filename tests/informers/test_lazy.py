@@ -4,7 +4,6 @@ and every malformed input failing the way dict mode fails."""
 from __future__ import annotations
 
 import gc
-from collections import deque
 from collections.abc import Iterator
 from types import MappingProxyType
 from typing import Any
@@ -13,11 +12,10 @@ import orjson
 import pytest
 
 from informers import lazy
-from informers.errors import ApiError, TransportError
 from informers.labels import parse_selector
 from informers.lazy import LazyObject, decode_event, decode_list
 from informers.listers import Lister
-from informers.listwatch import ListWatch, _HttpWatch
+from informers.listwatch import ListWatch
 from informers.meta import labels_of
 from informers.resources import resolve
 from informers.shared_informer import SharedIndexInformer
@@ -251,110 +249,6 @@ def test_a_model_decoder_cannot_be_combined_with_lazy_objects() -> None:
     SharedIndexInformer(FakeListerWatcher(), kind="Pod", decoder=lambda obj: obj)
 
 
-# -- malformed input: the same errors as dict mode ------------------------------------------
-
-
-class _Content:
-    def __init__(self, chunks: list[bytes]) -> None:
-        self.chunks = deque(chunks)
-
-    async def readany(self) -> bytes:
-        return self.chunks.popleft() if self.chunks else b""
-
-    def read_nowait(self, n: int = -1) -> bytes:
-        return b""
-
-
-class _Response:
-    def __init__(self, chunks: list[bytes], status: int = 200) -> None:
-        self.content = _Content(chunks)
-        self.status = status
-        self.headers: dict[str, str] = {}
-        self.released = False
-
-    async def read(self) -> bytes:
-        return b"".join(self.content.chunks)
-
-    def release(self) -> None:
-        self.released = True
-
-    def close(self) -> None:
-        self.released = True
-
-
-class _ApiClient:
-    """Answers every call with one canned 200 body (the ``call_api`` ListWatch uses)."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    async def call_api(self, *args: Any, **kwargs: Any) -> _Response:
-        return _Response([self.body])
-
-
-def added(name: str) -> bytes:
-    return orjson.dumps({"type": "ADDED", "object": pod(name)})
-
-
-async def read_watch(chunks: list[bytes], lazy_mode: bool) -> list[list[Any]]:
-    resp = _Response(chunks)
-    batches = [batch async for batch in _HttpWatch(resp, "watch pods", lazy=lazy_mode)]
-    assert resp.released
-    return [[ev["object"] for ev in batch] for batch in batches]
-
-
-@pytest.mark.parametrize("lazy_mode", [False, True], ids=["dicts", "lazy"])
-@pytest.mark.parametrize(
-    "bad",
-    [b"{not json}", b'{"type":"ADDED","object":{"metadata":{"name":"x"},,}}', b'{"type":"ADDED"'],
-    ids=["not-json", "bad-object", "truncated-line"],
-)
-async def test_a_malformed_watch_event_is_an_internal_error_in_either_mode(
-    lazy_mode: bool, bad: bytes
-) -> None:
-    with pytest.raises(ApiError) as info:
-        await read_watch([added("a") + b"\n" + bad + b"\n"], lazy_mode)
-    assert info.value.code == 500 and info.value.reason == "InternalError"
-    assert "unable to decode an event from the watch stream" in str(info.value)
-
-
-@pytest.mark.parametrize("lazy_mode", [False, True], ids=["dicts", "lazy"])
-async def test_a_watch_cut_mid_event_is_a_transport_error_in_either_mode(lazy_mode: bool) -> None:
-    with pytest.raises(TransportError, match="stream ended mid-event"):
-        await read_watch([added("a") + b"\n" + added("b")[:30]], lazy_mode)
-
-
-async def test_a_lazy_watch_reassembles_split_events_into_lazy_objects() -> None:
-    a, b = added("a"), added("b")
-    batches = await read_watch([a[:9], a[9:] + b"\n" + b[:40], b[40:] + b"\n"], True)
-    objs = [o for batch in batches for o in batch]
-    assert all(type(o) is LazyObject and not o.decoded for o in objs)
-    assert objs == [pod("a"), pod("b")]
-
-
-@pytest.mark.parametrize("lazy_mode", [False, True], ids=["dicts", "lazy"])
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [
-        (b'{"kind":"PodList","items":[{"metadata":{}},,]}', "undecodable body"),
-        (b"[1, 2]", "not a list object"),
-    ],
-    ids=["not-json", "not-an-object"],
-)
-async def test_a_bad_list_body_is_a_transport_error_in_either_mode(
-    lazy_mode: bool, body: bytes, message: str
-) -> None:
-    lw = ListWatch(_ApiClient(body), "pods", lazy=lazy_mode)
-    with pytest.raises(TransportError, match=message):
-        await lw.list(resourceVersion="0")
-
-
-async def test_a_lazy_list_item_that_is_not_an_object_is_a_transport_error() -> None:
-    lw = ListWatch(_ApiClient(b'{"kind":"PodList","items":[7]}'), "pods", lazy=True)
-    with pytest.raises(TransportError, match="not a list object"):
-        await lw.list(resourceVersion="0")
-
-
 @pytest.mark.parametrize(
     "line",
     [
@@ -373,21 +267,3 @@ def test_every_event_layout_gives_the_object_bytes_alone(line: bytes) -> None:
     assert orjson.loads(obj.raw) == pod("a", app="web")
     assert obj.name == "a" and obj.namespace == "default" and obj.labels == {"app": "web"}
     assert obj == pod("a", app="web")
-
-
-def test_lazy_lines_decode_the_same_events_wherever_the_reads_cut_the_stream() -> None:
-    from informers.listwatch import _lazy_lines
-
-    events = [{"type": "ADDED", "object": pod(f"p{i}", rv=str(i), app="web")} for i in range(1, 4)]
-    stream = b"".join(orjson.dumps(e) + b"\n" for e in events) + b'{"type":"MOD'
-    for cut in range(1, len(stream)):
-        for cut2 in (cut, (cut + len(stream)) // 2):
-            pending = b""
-            got: list[dict[str, Any]] = []
-            for first, more in ((stream[:cut], stream[cut:cut2]), (stream[cut2:], b"")):
-                batch, pending = _lazy_lines(pending, first, more)
-                got.extend(batch)
-            assert [(e["type"], e["object"].to_dict()) for e in got] == [
-                (e["type"], e["object"]) for e in events
-            ]
-            assert pending == b'{"type":"MOD'

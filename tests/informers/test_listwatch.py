@@ -13,7 +13,8 @@ from kubernetes_asyncio import client
 
 from fakekube import FakeCluster
 from informers.errors import ApiError, ConnectionRefused, TransportError, is_too_many_requests
-from informers.listwatch import ListWatch, _HttpWatch
+from informers.lazy import LazyObject
+from informers.listwatch import ListWatch, _HttpWatch, _lazy_lines
 from informers.resources import Resource
 
 
@@ -31,9 +32,14 @@ class _Content:
 
 
 class _Response:
-    def __init__(self, chunks: list[bytes]) -> None:
+    def __init__(self, chunks: list[bytes], status: int = 200) -> None:
         self.content = _Content(chunks)
+        self.status = status
+        self.headers: dict[str, str] = {}
         self.released = False
+
+    async def read(self) -> bytes:
+        return b"".join(self.content.chunks)
 
     def release(self) -> None:
         self.released = True
@@ -42,14 +48,24 @@ class _Response:
         self.released = True
 
 
+class _ApiClient:
+    """Answers every call with one canned 200 body (the ``call_api`` ListWatch uses)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    async def call_api(self, *args: Any, **kwargs: Any) -> _Response:
+        return _Response([self.body])
+
+
 def event(name: str) -> bytes:
     return orjson.dumps({"type": "ADDED", "object": {"metadata": {"name": name}}})
 
 
-async def read(chunks: list[bytes]) -> tuple[list[list[str]], _Response]:
+async def read(chunks: list[bytes], lazy: bool = False) -> tuple[list[list[str]], _Response]:
     resp = _Response(chunks)
     batches = []
-    async for batch in _HttpWatch(resp, "watch pods"):
+    async for batch in _HttpWatch(resp, "watch pods", lazy=lazy):
         batches.append([ev["object"]["metadata"]["name"] for ev in batch])
     return batches, resp
 
@@ -66,16 +82,65 @@ async def test_a_last_event_without_newline_is_still_delivered() -> None:
     assert (await read([event("a") + b"\n" + event("b")]))[0] == [["a"], ["b"]]
 
 
-async def test_an_undecodable_event_is_an_internal_error() -> None:
+@pytest.mark.parametrize("lazy", [False, True], ids=["dicts", "lazy"])
+@pytest.mark.parametrize(
+    "bad",
+    [b"{not json}", b'{"type":"ADDED","object":{"metadata":{"name":"x"},,}}', b'{"type":"ADDED"'],
+    ids=["not-json", "bad-object", "truncated-line"],
+)
+async def test_an_undecodable_event_is_an_internal_error(lazy: bool, bad: bytes) -> None:
     with pytest.raises(ApiError) as info:
-        await read([event("a") + b"\n{not json}\n"])
+        await read([event("a") + b"\n" + bad + b"\n"], lazy)
     assert info.value.code == 500 and info.value.reason == "InternalError"
     assert "unable to decode an event from the watch stream" in str(info.value)
 
 
-async def test_a_stream_cut_mid_event_is_a_transport_error() -> None:
+@pytest.mark.parametrize("lazy", [False, True], ids=["dicts", "lazy"])
+async def test_a_stream_cut_mid_event_is_a_transport_error(lazy: bool) -> None:
     with pytest.raises(TransportError, match="stream ended mid-event"):
-        await read([event("a")[:20]])
+        await read([event("a") + b"\n" + event("b")[:20]], lazy)
+
+
+async def test_a_lazy_watch_reassembles_split_events_into_lazy_objects() -> None:
+    a, b = event("a"), event("b")
+    resp = _Response([a[:9], a[9:] + b"\n" + b[:20], b[20:] + b"\n"])
+    objs = [ev["object"] async for batch in _HttpWatch(resp, "w", lazy=True) for ev in batch]
+    assert all(type(o) is LazyObject and not o.decoded for o in objs)
+    assert objs == [{"metadata": {"name": "a"}}, {"metadata": {"name": "b"}}]
+
+
+def test_lazy_lines_decode_the_same_events_wherever_the_reads_cut_the_stream() -> None:
+    names = ["p1", "p2", "p3"]
+    stream = b"".join(event(n) + b"\n" for n in names) + b'{"type":"MOD'
+    for cut in range(1, len(stream)):
+        for cut2 in (cut, (cut + len(stream)) // 2):
+            pending = b""
+            got: list[str] = []
+            for first, more in ((stream[:cut], stream[cut:cut2]), (stream[cut2:], b"")):
+                batch, pending = _lazy_lines(pending, first, more)
+                got.extend(e["object"].name for e in batch)
+            assert got == names and pending == b'{"type":"MOD'
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["dicts", "lazy"])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"kind":"PodList","items":[{"metadata":{}},,]}', "undecodable body"),
+        (b"[1, 2]", "not a list object"),
+    ],
+    ids=["not-json", "not-an-object"],
+)
+async def test_a_bad_list_body_is_a_transport_error(lazy: bool, body: bytes, message: str) -> None:
+    lw = ListWatch(_ApiClient(body), "pods", lazy=lazy)
+    with pytest.raises(TransportError, match=message):
+        await lw.list(resourceVersion="0")
+
+
+async def test_a_lazy_list_item_that_is_not_an_object_is_a_transport_error() -> None:
+    lw = ListWatch(_ApiClient(b'{"kind":"PodList","items":[7]}'), "pods", lazy=True)
+    with pytest.raises(TransportError, match="not a list object"):
+        await lw.list(resourceVersion="0")
 
 
 def test_paths_and_queries() -> None:
