@@ -220,17 +220,10 @@ async def test_dropped_watches_resume_from_the_last_version_without_relisting(
     assert h.errors == [] and not h.reflector.backoff.waiting
 
 
-async def test_forced_compaction_relists_and_delivers_missed_deletions_as_final_state_unknown(
-    harness: Harness,
-) -> None:
-    h = harness
-    for i in range(3):
-        h.cluster.store.create("pods", pod(f"p{i}"))
-    await h.start()
-    last_rv = h.informer.last_sync_resource_version
-    # Cut the watch, change the world and compact before it can resume: the version it
-    # resumes from is gone (410), so it must back off, relist, and infer the deletion it
-    # never saw.
+async def relist_after_compaction_behind_the_watch(h: Harness) -> None:
+    """Cut the watch, delete p1, add p9 and compact before the watch can resume: the
+    version it resumes from is gone (410), so it must back off, relist, and infer the
+    deletion it never saw."""
     h.aged()
     h.cluster.faults.drop_watches()
     h.cluster.store.delete("pods", "p1", namespace="default")
@@ -241,6 +234,17 @@ async def test_forced_compaction_relists_and_delivers_missed_deletions_as_final_
     await h.cluster.wait_for(lambda: cache_equals_server(h.cluster, h.informer))
     await h.cluster.wait_for(lambda: ("delete-unknown", "p1") in h.rec.events)
     assert ("add", "p9") in h.rec.events
+
+
+async def test_forced_compaction_relists_and_delivers_missed_deletions_as_final_state_unknown(
+    harness: Harness,
+) -> None:
+    h = harness
+    for i in range(3):
+        h.cluster.store.create("pods", pod(f"p{i}"))
+    await h.start()
+    last_rv = h.informer.last_sync_resource_version
+    await relist_after_compaction_behind_the_watch(h)
     assert ("delete", "p1") not in h.rec.events
     tail = h.rec.events[3:]
     assert tail.index(("delete-unknown", "p1")) < tail.index(("add", "p9"))
@@ -476,16 +480,7 @@ async def test_lazy_informer_after_forced_compaction_matches_the_server_with_laz
         h.cluster.store.create("pods", pod(f"p{i}"))
     await h.start()
     last_p1 = h.informer.indexer.get_by_key("default/p1")
-    h.aged()
-    h.cluster.faults.drop_watches()
-    h.cluster.store.delete("pods", "p1", namespace="default")
-    h.cluster.store.create("pods", pod("p9"))
-    h.cluster.faults.compact()
-    await h.past_backoff()
-    assert any(getattr(e, "code", None) == 410 for e in h.errors)
-    await h.cluster.wait_for(lambda: cache_equals_server(h.cluster, h.informer))
-    await h.cluster.wait_for(lambda: ("delete-unknown", "p1") in h.rec.events)
-    assert ("add", "p9") in h.rec.events
+    await relist_after_compaction_behind_the_watch(h)
     tomb = next(t for t in tombstones if isinstance(t, DeletedFinalStateUnknown))
     assert tomb.key == "default/p1" and tomb.obj is last_p1 and type(tomb.obj) is LazyObject
     rv = str(h.cluster.store.resource_version)
