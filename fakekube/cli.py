@@ -7,8 +7,9 @@ import asyncio
 import signal
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 __all__ = ["main"]
 
@@ -61,8 +62,25 @@ def _demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(nodes=args.nodes, pods=args.pods))
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+T = TypeVar("T")
+
+
+async def _cancelled_by_sigterm(work: Awaitable[T]) -> T:
+    """Await ``work``, a SIGTERM cancelling it as Ctrl-C does under ``asyncio.run``.
+
+    A signal handler that raised KeyboardInterrupt would surface at whatever bytecode runs
+    when the signal lands (inside a server handler, the Batsim socket, a cleanup), so the
+    run could neither write its results nor stop cleanly; a cancellation arrives at an
+    ``await`` of the simulation itself, which then winds down and writes what it has.
+    """
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await work
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -105,8 +123,7 @@ def _simulate(args: argparse.Namespace) -> int:
             runner = InProcessRunner(args.scheduler, seed=args.seed)
         # A SIGTERM (CI runners, `timeout`, kill) unwinds like Ctrl-C, so the scheduler
         # process and the server are stopped instead of left behind.
-        signal.signal(signal.SIGTERM, _interrupt)
-        results = asyncio.run(run_simulation(config, runner))  # type: ignore[arg-type]
+        results = asyncio.run(_cancelled_by_sigterm(run_simulation(config, runner)))  # type: ignore[arg-type]
     except (WorkloadError, PlatformError, SimulationError, EngineStalled, ProtocolError) as exc:
         print(f"fakekube simulate: {exc}", file=sys.stderr)
         return 1

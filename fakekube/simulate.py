@@ -184,7 +184,7 @@ async def run_simulation(
             except SchedulerStuck as exc:
                 raise SimulationError(f"the scheduler is stuck: {exc}") from None
             except (asyncio.CancelledError, KeyboardInterrupt):
-                # Ctrl-C cancels this task; SIGTERM raises KeyboardInterrupt (see the CLI).
+                # Ctrl-C and SIGTERM cancel this task (see the CLI).
                 interrupted = True
             finally:
                 progress.update(sync, force=True)
