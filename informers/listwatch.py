@@ -19,7 +19,7 @@ Everything else talks to the :class:`ListerWatcher` protocol, which tests replac
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -73,9 +73,9 @@ def _transport_errors(what: str) -> Iterator[None]:
         raise TransportError(f"{what}: timed out") from exc
 
 
-def _decodes(line: bytes) -> bool:
+def _decodes(body: bytes) -> bool:
     try:
-        orjson.loads(line)
+        orjson.loads(body)
     except orjson.JSONDecodeError:
         return False
     return True
@@ -87,11 +87,13 @@ def _decode_error(line: bytes, exc: Exception) -> ApiError:
     return ApiError(500, {"reason": "InternalError", "code": 500, "message": message})
 
 
-def _lazy_lines(pending: bytes, *chunks: bytes) -> tuple[list[Obj], bytes]:
-    """Decode every complete line of ``pending + chunks`` into lazy events; return them and
-    the incomplete rest. Lines are read in place (memoryview slices), never joined into one
-    buffer: only a line cut between two reads is copied, and each LazyObject copies its
-    own object's bytes once."""
+def _decode_lines(
+    decode: Callable[[Any], Obj], pending: bytes, *chunks: bytes
+) -> tuple[list[Obj], bytes]:
+    """Decode every complete line of ``pending + chunks``; return the events and the
+    incomplete rest. Lines are read in place (memoryview slices), never joined into one
+    buffer: only a line cut between two reads is copied (a LazyObject then copies its own
+    object's bytes once). An undecodable line ends the watch as client-go's decoder does."""
     batch: list[Obj] = []
     append = batch.append
     for chunk in chunks:
@@ -106,8 +108,8 @@ def _lazy_lines(pending: bytes, *chunks: bytes) -> tuple[list[Obj], bytes]:
                 line, pending = pending + chunk[start:end], b""
             if line:
                 try:
-                    append(decode_event(line))
-                except ValueError as exc:  # msgspec's or orjson's
+                    append(decode(line))
+                except ValueError as exc:  # orjson's or msgspec's
                     raise _decode_error(bytes(line), exc) from None
             start = end + 1
         if start < len(chunk):
@@ -125,8 +127,7 @@ class _HttpWatch:
 
     async def __aiter__(self) -> AsyncIterator[list[Obj]]:
         content = self._resp.content
-        lazy = self._lazy
-        loads = decode_event if lazy else orjson.loads
+        loads: Callable[[Any], Obj] = decode_event if self._lazy else orjson.loads
         pending = b""
         try:
             while True:
@@ -135,19 +136,7 @@ class _HttpWatch:
                 if not chunk:
                     break
                 more = content.read_nowait(-1)  # everything else already received
-                batch: list[Obj]
-                if lazy:
-                    batch, pending = _lazy_lines(pending, chunk, more)
-                else:
-                    if pending or more:
-                        chunk = b"".join((pending, chunk, more))
-                    lines = chunk.split(b"\n")
-                    pending = lines.pop()
-                    try:
-                        batch = [loads(line) for line in lines if line]
-                    except orjson.JSONDecodeError as exc:
-                        bad = next(line for line in lines if line and not _decodes(line))
-                        raise _decode_error(bad, exc) from None
+                batch, pending = _decode_lines(loads, pending, chunk, more)
                 if batch:
                     yield batch
             if pending.strip():

@@ -13,8 +13,8 @@ from kubernetes_asyncio import client
 
 from fakekube import FakeCluster
 from informers.errors import ApiError, ConnectionRefused, TransportError, is_too_many_requests
-from informers.lazy import LazyObject
-from informers.listwatch import ListWatch, _HttpWatch, _lazy_lines
+from informers.lazy import LazyObject, decode_event
+from informers.listwatch import ListWatch, _decode_lines, _HttpWatch
 from informers.resources import Resource
 
 
@@ -109,7 +109,7 @@ async def test_a_lazy_watch_reassembles_split_events_into_lazy_objects() -> None
     assert objs == [{"metadata": {"name": "a"}}, {"metadata": {"name": "b"}}]
 
 
-def test_lazy_lines_decode_the_same_events_wherever_the_reads_cut_the_stream() -> None:
+def test_lines_decode_the_same_events_wherever_the_reads_cut_the_stream() -> None:
     names = ["p1", "p2", "p3"]
     stream = b"".join(event(n) + b"\n" for n in names) + b'{"type":"MOD'
     for cut in range(1, len(stream)):
@@ -117,7 +117,7 @@ def test_lazy_lines_decode_the_same_events_wherever_the_reads_cut_the_stream() -
             pending = b""
             got: list[str] = []
             for first, more in ((stream[:cut], stream[cut:cut2]), (stream[cut2:], b"")):
-                batch, pending = _lazy_lines(pending, first, more)
+                batch, pending = _decode_lines(decode_event, pending, first, more)
                 got.extend(e["object"].name for e in batch)
             assert got == names and pending == b'{"type":"MOD'
 
