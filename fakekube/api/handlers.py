@@ -98,8 +98,7 @@ def parse_int(value: str | None, name: str = "") -> int | None:
 
 
 def _too_large(err: StatusError) -> bool:
-    causes = (err.to_status().get("details") or {}).get("causes") or []
-    return any(c.get("reason") == "ResourceVersionTooLarge" for c in causes)
+    return any(c.reason == "ResourceVersionTooLarge" for c in err.causes)
 
 
 def _int_options(q: MultiDictProxy[str]) -> tuple[int | None, int]:

@@ -80,7 +80,7 @@ class Recorder:
     """
 
     def __init__(self, limit: int) -> None:
-        self._log: deque[_Raw | RequestRecord] = deque(maxlen=limit)
+        self._log: deque[_Raw] = deque(maxlen=limit)
         self.in_flight = 0
         #: Requests served since start; unlike ``len(records)`` it never stops growing.
         self.served = 0
@@ -88,11 +88,7 @@ class Recorder:
     @property
     def records(self) -> list[RequestRecord]:
         """The requests kept, oldest first."""
-        return [r if isinstance(r, RequestRecord) else _record(r) for r in self._log]
-
-    def add(self, record: RequestRecord) -> None:
-        self._log.append(record)
-        self.served += 1
+        return [_record(r) for r in self._log]
 
     def add_raw(
         self,
