@@ -52,6 +52,7 @@ from informers.errors import (
 )
 from informers.lazy import LazyObject
 from informers.listwatch import ListerWatcher, WatchStream
+from informers.meta import resource_version_of
 from informers.store import meta_namespace_key_func
 
 __all__ = [
@@ -582,11 +583,7 @@ class Reflector:
                 # is logged and skipped; the watch and its version move on.
                 log.exception("%s: unable to store a %s watch event object", self.name, etype)
             synthetic = False
-            rv: str | None
-            if obj.__class__ is LazyObject:
-                rv = obj.resource_version
-            else:
-                rv = (obj.get("metadata") or {}).get("resourceVersion")
+            rv = resource_version_of(obj)
             if rv:
                 self.last_sync_resource_version = rv
         return count, synthetic
