@@ -4,8 +4,8 @@ Informers cache the ``dict`` decoded from the API's JSON by default, and kuberne
 model objects (``V1Pod``…) or :class:`~informers.lazy.LazyObject` instances when asked.
 Keys, indexes, listers and relist comparisons only need a handful of metadata fields,
 read here for any shape so no other module cares which one it holds. The dict path is
-tried first: it is the common, fast one. A LazyObject answers from its eagerly decoded
-metadata, so none of these decodes it.
+tried first: it is the common, fast one. A LazyObject answers from the fields it decoded
+at ingest, so none of these decodes it.
 """
 
 from __future__ import annotations

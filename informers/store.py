@@ -3,7 +3,7 @@
 
 Objects are the plain ``dict``s decoded from the API's JSON unless the informer was asked
 for kubernetes-asyncio models or lazy objects; keys and indexes read any shape through
-:mod:`informers.meta` (a LazyObject only ever from its eagerly decoded metadata).
+:mod:`informers.meta` (a LazyObject from the metadata fields it decoded at ingest).
 Callers must treat cached objects as read-only, exactly as client-go asks of its cache:
 the same object is handed to every handler and lister.
 
