@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from fakekube.errors import AlreadyExists, BadRequest, Conflict, Expired, Invalid, NotFound, Timeout
@@ -158,6 +159,17 @@ def test_delete_with_finalizers_keeps_object_until_they_are_removed(store: Store
     assert store.try_get("pods", "a") is None
 
 
+@pytest.mark.parametrize("finalizers", [[], ["example.com/keep"]])
+def test_delete_leaves_the_previous_version_as_it_was(store: Store, finalizers: list) -> None:
+    obj = pod("a")
+    obj["metadata"]["finalizers"] = finalizers
+    created = store.create("pods", obj)
+    rv = created["metadata"]["resourceVersion"]
+    store.delete("pods", "a")
+    past = store.list("pods", resource_version=rv, resource_version_match="Exact").items[0]
+    assert past.obj == created and orjson.loads(past.json()) == created
+
+
 def test_delete_preconditions_are_checked(store: Store) -> None:
     store.create("pods", pod("a"))
     with pytest.raises(Conflict) as err:
@@ -213,6 +225,26 @@ def test_bind_conflicts_when_already_bound_or_uid_differs(store: Store) -> None:
     )
     with pytest.raises(NotFound):
         store.bind("default", "missing", target)
+
+
+def test_bind_leaves_the_previous_version_as_it_was(store: Store) -> None:
+    before = pod("a", app="web")
+    before["metadata"]["annotations"] = {"keep": "1"}
+    before["status"] = {"conditions": [{"type": "Ready", "status": "False"}]}
+    created = store.create("pods", before, keep_status=True)
+    rv = created["metadata"]["resourceVersion"]
+    store.bind(
+        "default",
+        "a",
+        {"metadata": {"name": "a", "annotations": {"added": "2"}}, "target": {"name": "n1"}},
+    )
+    past = store.list("pods", resource_version=rv, resource_version_match="Exact").items[0]
+    assert orjson.loads(past.json()) == created
+    assert past.obj == created
+    bound = store.get("pods", "a")
+    assert bound["metadata"]["annotations"] == {"keep": "1", "added": "2"}
+    assert [c["type"] for c in bound["status"]["conditions"]] == ["Ready", "PodScheduled"]
+    assert bound["metadata"]["labels"] == {"app": "web"}
 
 
 def test_list_paginates_with_consistent_continue_tokens(store: Store) -> None:
