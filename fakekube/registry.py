@@ -514,6 +514,9 @@ class Registry:
     def __init__(self, resources: Iterable[ResourceType] = DEFAULT_RESOURCES) -> None:
         self._by_path: dict[tuple[str, str, str], ResourceType] = {}
         self._ordered: list[ResourceType] = []
+        # resolve() answers per name; the store asks for "pods" and "namespaces" at every
+        # write, so its answers are kept until the set of resources changes.
+        self._resolved: dict[str, ResourceType] = {}
         for rt in resources:
             self.add(rt)
 
@@ -524,11 +527,13 @@ class Registry:
             self._ordered = [r for r in self._ordered if (r.group, r.version, r.plural) != key]
         self._by_path[key] = rt
         self._ordered.append(rt)
+        self._resolved.clear()
 
     def remove(self, group: str, version: str, plural: str) -> None:
         rt = self._by_path.pop((group, version, plural), None)
         if rt is not None:
             self._ordered.remove(rt)
+            self._resolved.clear()
 
     def get(self, group: str, version: str, plural: str) -> ResourceType | None:
         return self._by_path.get((group, version, plural))
@@ -538,6 +543,8 @@ class Registry:
 
         Core group wins ties, as kubectl's RESTMapper prefers it.
         """
+        if (known := self._resolved.get(name)) is not None:
+            return known
         lowered = name.lower()
         plural, _, group = lowered.partition(".")
         candidates = [
@@ -555,6 +562,7 @@ class Registry:
         if not candidates:
             raise KeyError(name)
         candidates.sort(key=lambda rt: rt.group != "")
+        self._resolved[name] = candidates[0]
         return candidates[0]
 
     def by_kind(self, api_version: str, kind: str) -> ResourceType | None:
