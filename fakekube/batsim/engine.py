@@ -111,6 +111,9 @@ class EmbeddedBatsim:
         self._seq = itertools.count()
         self._queue: list[tuple[float, int, int, Any]] = []
         self._jobs: dict[str, Job] = {}
+        #: Each job's ``res``, for checking decisions: kept beside ``_jobs`` rather than
+        #: rebuilt at every message (that was O(jobs) per step: 9% of a 10,000-job run).
+        self._job_res: dict[str, int] = {}
         self._profiles: dict[str, dict[str, Any]] = {}
         self._submitted: set[str] = set()  # state SUBMITTED
         self._running: dict[str, _Run] = {}
@@ -154,6 +157,7 @@ class EmbeddedBatsim:
         for w in self.workloads:
             for job in w.jobs:
                 self._jobs[job.id] = job
+                self._job_res[job.id] = job.res
                 self._profiles[job.id] = w.profiles[job.profile]
                 self._push(job.subtime, _SUBMIT, job.id)
         self._static_left = len(self._jobs)
@@ -240,7 +244,7 @@ class EmbeddedBatsim:
         check_decisions(
             reply,
             now=self.now,
-            job_res={j: job.res for j, job in self._jobs.items()},
+            job_res=self._job_res,
             submitted=self._submitted,
             nb_resources=len(self.platform),
         )

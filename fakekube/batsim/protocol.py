@@ -8,6 +8,7 @@ mistake that only shows up against real Batsim.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,7 +133,7 @@ def check_decisions(
     msg: Message,
     *,
     now: float,
-    job_res: dict[str, int],
+    job_res: Mapping[str, int],
     submitted: set[str],
     nb_resources: int,
 ) -> None:
