@@ -59,6 +59,9 @@ class NodeInfo:
 
     def __init__(self, node: Obj) -> None:
         self.requested: Resources = {}
+        #: allocatable minus requested, per resource either names: kept up to date by
+        #: :meth:`add` because schedulers read it for every node at every attempt.
+        self._free: Resources = {}
         self.pods = 0
         self.set_node(node)
 
@@ -78,17 +81,28 @@ class NodeInfo:
         self.ready = not spec.get("unschedulable") and (
             ready is None or ready.get("status") == "True"
         )
+        self._recompute_free()
+
+    def _recompute_free(self) -> None:
+        alloc, used = self.allocatable, self.requested
+        self._free = {k: alloc.get(k, 0) - used.get(k, 0) for k in alloc.keys() | used.keys()}
 
     def add(self, req: Resources, sign: int = 1) -> None:
+        requested, free, alloc = self.requested, self._free, self.allocatable
         for k, v in req.items():
-            self.requested[k] = self.requested.get(k, 0) + sign * v
+            used = requested[k] = requested.get(k, 0) + sign * v
+            free[k] = alloc.get(k, 0) - used
         self.pods += sign
 
     def free(self, resource: str) -> int:
-        return self.allocatable.get(resource, 0) - self.requested.get(resource, 0)
+        return self._free.get(resource, 0)
 
     def fits(self, req: Resources) -> bool:
-        return all(v <= self.free(k) for k, v in req.items() if v > 0)
+        free = self._free
+        for k, v in req.items():  # noqa: SIM110 - a loop: no generator per node and attempt
+            if v > 0 and v > free.get(k, 0):
+                return False
+        return True
 
     def tolerates(self, pod: Obj) -> bool:
         if not self.taints:
@@ -135,7 +149,11 @@ class Scheduler:
         # generation, so a long queue of pods that fit nowhere costs O(queue), not
         # O(queue x nodes), each time capacity frees up.
         self._generation = 0
-        self._max_free: tuple[int, Resources] = (-1, {})
+        # Per resource, the most any ready node has free (None: to be recomputed). Kept
+        # up to date as usage moves, and recomputed only when a node that may have held
+        # the maximum loses capacity: once per scheduling attempt, the O(nodes) scan was
+        # a quarter of a 1,000-node simulation's CPU.
+        self._max_free: Resources | None = None
         self._why: dict[tuple[Any, ...], str] = {}
         self._why_generation = -1
         self._node_generation = 0  # node set or readiness changes only
@@ -208,13 +226,24 @@ class Scheduler:
         """Make ``key`` count on ``node`` (None: on nothing) with ``pod``'s requests."""
         self._generation += 1
         old = self._counted.pop(key, None)
-        if old is not None and old[0] in self._infos:
-            self._infos[old[0]].add(old[1], -1)
+        if old is not None and (info := self._infos.get(old[0])) is not None:
+            info.add(old[1], -1)
+            best = self._max_free
+            if best is not None and info.ready:
+                for k in old[1]:
+                    if k in info.allocatable and info.free(k) > best.get(k, 0):
+                        best[k] = info.free(k)
         if pod is not None and node is not None:
             req = self._requests(pod)
             self._counted[key] = (node, req)
-            if node in self._infos:
-                self._infos[node].add(req)
+            if (info := self._infos.get(node)) is not None:
+                info.add(req)
+                best = self._max_free
+                if best is not None and info.ready:
+                    for k, v in req.items():
+                        if v > 0 and k in info.allocatable and info.free(k) + v >= best.get(k, 0):
+                            self._max_free = None  # it may have been the node with the most
+                            break
 
     def _account(self, pod: Obj) -> None:
         key = _key(pod)
@@ -252,6 +281,7 @@ class Scheduler:
 
     def _node_added(self, node: Obj, _initial: bool) -> None:
         self._generation += 1
+        self._max_free = None
         self._node_generation += 1
         info = NodeInfo(node)
         self._infos[info.name] = info
@@ -267,6 +297,7 @@ class Scheduler:
             self._node_added(new, False)
             return
         self._generation += 1
+        self._max_free = None
         self._node_generation += 1
         info.set_node(new)
         if old.get("spec") != new.get("spec") or (old.get("status") or {}).get("allocatable") != (
@@ -277,6 +308,7 @@ class Scheduler:
     def _node_deleted(self, obj: Any) -> None:
         node = getattr(obj, "obj", obj)
         self._generation += 1
+        self._max_free = None
         self._node_generation += 1
         self._infos.pop(node["metadata"]["name"], None)
         self._order = sorted(self._infos)
@@ -289,14 +321,14 @@ class Scheduler:
     # -- scheduling ----------------------------------------------------------------------
     def _fits_somewhere(self, req: Resources) -> bool:
         """False when no ready node has enough of some resource: no scan needed."""
-        gen, best = self._max_free
-        if gen != self._generation:
+        best = self._max_free
+        if best is None:
             best = {}
             for n in self._infos.values():
                 if n.ready:
                     for k in n.allocatable:
                         best[k] = max(best.get(k, 0), n.free(k))
-            self._max_free = (self._generation, best)
+            self._max_free = best
         return all(v <= best.get(k, 0) for k, v in req.items() if v > 0)
 
     def _snapshot(self) -> list[NodeInfo]:
