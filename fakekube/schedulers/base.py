@@ -149,11 +149,12 @@ class Scheduler:
         # generation, so a long queue of pods that fit nowhere costs O(queue), not
         # O(queue x nodes), each time capacity frees up.
         self._generation = 0
-        # Per resource, the most any ready node has free (None: to be recomputed). Kept
-        # up to date as usage moves, and recomputed only when a node that may have held
-        # the maximum loses capacity: once per scheduling attempt, the O(nodes) scan was
-        # a quarter of a 1,000-node simulation's CPU.
+        # Per resource, the most any ready node has free and how many ready nodes have
+        # that much (None: to be recomputed). Kept up to date as usage moves, recomputed
+        # only when the last node with the most loses some, or a node changes: redone at
+        # every attempt, the O(nodes) scan was a quarter of a 1,000-node simulation's CPU.
         self._max_free: Resources | None = None
+        self._max_count: dict[str, int] = {}
         self._why: dict[tuple[Any, ...], str] = {}
         self._why_generation = -1
         self._node_generation = 0  # node set or readiness changes only
@@ -228,22 +229,37 @@ class Scheduler:
         old = self._counted.pop(key, None)
         if old is not None and (info := self._infos.get(old[0])) is not None:
             info.add(old[1], -1)
-            best = self._max_free
-            if best is not None and info.ready:
-                for k in old[1]:
-                    if k in info.allocatable and info.free(k) > best.get(k, 0):
-                        best[k] = info.free(k)
+            self._usage_moved(info, old[1], -1)
         if pod is not None and node is not None:
             req = self._requests(pod)
             self._counted[key] = (node, req)
             if (info := self._infos.get(node)) is not None:
                 info.add(req)
-                best = self._max_free
-                if best is not None and info.ready:
-                    for k, v in req.items():
-                        if v > 0 and k in info.allocatable and info.free(k) + v >= best.get(k, 0):
-                            self._max_free = None  # it may have been the node with the most
-                            break
+                self._usage_moved(info, req, 1)
+
+    def _usage_moved(self, info: NodeInfo, req: Resources, sign: int) -> None:
+        """Update the most-free figures after ``info.add(req, sign)``."""
+        best, count = self._max_free, self._max_count
+        if best is None or not info.ready:
+            return
+        for k, v in req.items():
+            if not v or k not in info.allocatable:
+                continue
+            now = info.free(k)
+            was = now + sign * v
+            top = best.get(k)
+            if top is None:
+                self._max_free = None
+                return
+            if now > top:
+                best[k], count[k] = now, 1
+            elif now == top:
+                count[k] += 1
+            elif was == top:
+                count[k] -= 1
+                if not count[k]:
+                    self._max_free = None  # the last node with the most has less now
+                    return
 
     def _account(self, pod: Obj) -> None:
         key = _key(pod)
@@ -323,12 +339,16 @@ class Scheduler:
         """False when no ready node has enough of some resource: no scan needed."""
         best = self._max_free
         if best is None:
-            best = {}
+            best, count = {}, {}
             for n in self._infos.values():
                 if n.ready:
                     for k in n.allocatable:
-                        best[k] = max(best.get(k, 0), n.free(k))
-            self._max_free = best
+                        free, top = n.free(k), best.get(k)
+                        if top is None or free > top:
+                            best[k], count[k] = free, 1
+                        elif free == top:
+                            count[k] += 1
+            self._max_free, self._max_count = best, count
         return all(v <= best.get(k, 0) for k, v in req.items() if v > 0)
 
     def _snapshot(self) -> list[NodeInfo]:

@@ -86,3 +86,12 @@ def test_fits_somewhere_follows_bindings_completions_and_node_changes() -> None:
             req = {"cpu": cpu, "pods": 1000}
             fits = all(v <= expected.get(k, 0) for k, v in req.items() if v > 0)
             assert sched._fits_somewhere(req) == fits, (step, req, expected)
+        # ...and how many nodes have the most, which decides when it must be recomputed.
+        assert sched._max_free is not None
+        for k, top in sched._max_free.items():
+            holders = [
+                n
+                for n in sched._infos.values()
+                if n.ready and k in n.allocatable and n.free(k) == top
+            ]
+            assert sched._max_count[k] == len(holders), (step, k)
