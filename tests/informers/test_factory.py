@@ -165,7 +165,10 @@ async def test_quiescent_once_every_event_is_delivered_and_every_queue_is_empty(
     item = await queue.get()
     assert not f.quiescent(rv)  # being worked on
     queue.done(item)
-    # Caught up to rv requires every informer there: nodes hears of it by bookmark.
+    # Caught up to rv requires every informer there: nodes hears of it by a bookmark,
+    # sent at rv to every watch as the Batsim sync does before it asks.
+    for watcher in fake_cluster.store.watchers():
+        watcher.bookmark(rv)
     await fake_cluster.wait_for(lambda: f.quiescent(rv))
     assert f.busy_reasons(rv) == []
     assert f.busy_reasons(rv + 1) == [  # in the order the informers were asked for

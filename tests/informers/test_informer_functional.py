@@ -292,6 +292,9 @@ async def test_stalled_watch_is_restarted_by_the_inactivity_watchdog(
 ) -> None:
     h = listwatch_harness
     await h.start()
+    # The server has the watch before the client reads its headers: the watchdog's
+    # deadline is only set once the client side is watching too.
+    await h.cluster.wait_for(lambda: h.clock.has_waiters())
     stall = h.cluster.faults.stall_watches()
     h.cluster.store.create("pods", pod("during-stall"))
     h.clock.step(179.0)
