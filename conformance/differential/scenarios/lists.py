@@ -61,6 +61,7 @@ SCENARIOS = [
         "list/rv0-any-version",
         "resourceVersion=0 serves the cache and ignores limit",
         *_three(),
+        get(cms()),  # a consistent read: the reference's watch cache has all three after it
         get(cms() + "?resourceVersion=0&limit=1"),
     ),
     case(

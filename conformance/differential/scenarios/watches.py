@@ -8,6 +8,7 @@ from conformance.differential.scenario import (
     case,
     collect,
     delete,
+    get,
     patch,
     post,
     put,
@@ -46,6 +47,7 @@ SCENARIOS = [
         "resourceVersion=0 sends the current objects as ADDED, then live events",
         post(cms(), cm("a")),
         post(cms(), cm("b")),
+        get(cms()),  # a consistent read: the reference's watch cache has both after it
         watch("w", cms() + f"?{_W}&resourceVersion=0"),
         post(cms(), cm("c")),
         collect("w", 3),
@@ -161,6 +163,9 @@ SCENARIOS = [
         "watch/rv0-with-bookmarks",
         "resourceVersion=0 with bookmarks: initial events, then what ends them",
         post(cms(), cm("a")),
+        # resourceVersion=0 is "any version": a consistent read first, or the reference may
+        # serve its watch cache from before the write (seen under load: BOOKMARK, then 'a').
+        get(cms()),
         watch("w", cms() + "?watch=1&timeoutSeconds=30&allowWatchBookmarks=true&resourceVersion=0"),
         # No live write after: the cacher's next (timer-driven) bookmark would race it.
         collect("w", 2, bookmarks=True),
