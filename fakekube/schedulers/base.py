@@ -225,6 +225,9 @@ class Scheduler:
 
     def _count(self, key: str, pod: Obj | None, node: str | None) -> None:
         """Make ``key`` count on ``node`` (None: on nothing) with ``pod``'s requests."""
+        counted = self._counted.get(key)
+        if counted is not None and pod is not None and counted == (node, self._requests(pod)):
+            return  # a status update, say: nothing moves
         self._generation += 1
         old = self._counted.pop(key, None)
         if old is not None and (info := self._infos.get(old[0])) is not None:

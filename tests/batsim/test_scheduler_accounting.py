@@ -95,3 +95,17 @@ def test_fits_somewhere_follows_bindings_completions_and_node_changes() -> None:
                 if n.ready and k in n.allocatable and n.free(k) == top
             ]
             assert sched._max_count[k] == len(holders), (step, k)
+
+
+def test_a_status_update_moves_nothing_and_forces_no_rescan() -> None:
+    sched = FirstFit(object())
+    sched._node_added(_node("a", "4"), True)
+    sched._node_added(_node("b", "2"), True)
+    bound = _pod("p", "1", "a")
+    sched._pod_added(bound, False)
+    assert sched._fits_somewhere({"cpu": 3000}) and not sched._fits_somewhere({"cpu": 3001})
+    generation = sched._generation
+    running = _pod("p", "1", "a", phase="Running")
+    sched._pod_updated(bound, running)
+    assert sched._max_free is not None and sched._generation == generation
+    assert sched._infos["a"].free("cpu") == 3000
