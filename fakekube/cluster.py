@@ -243,7 +243,7 @@ def _ignoring_environment(api: Any) -> Any:
     in-process server on loopback that is wrong (a user's ``HTTP_PROXY`` without
     ``NO_PROXY=127.0.0.1`` would send the requests to their proxy) and slow (two thread
     hops per request: ~10% of a simulation's CPU with a bundled scheduler). The replaced
-    session has no connection yet; it is closed with the client.
+    session has no connection yet; :meth:`FakeCluster.stop` closes it.
     """
     import aiohttp
 
