@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 __all__ = [
+    "go_json_type",
     "AlreadyExists",
     "BadRequest",
     "Cause",
@@ -374,3 +375,17 @@ def status_success(**details: Any) -> dict[str, Any]:
         body["details"] = details
     body["code"] = 200
     return body
+
+
+def go_json_type(value: Any) -> str:
+    """How encoding/json names a JSON value's type in an UnmarshalTypeError ("json: cannot
+    unmarshal string into Go struct field ..."), which kube-apiserver's decode errors quote."""
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    return "number"

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from fakekube.errors import BadRequest, Invalid, UnreasonedError, UnsupportedMediaType
+from fakekube.errors import BadRequest, Invalid, UnreasonedError, UnsupportedMediaType, go_json_type
 from fakekube.patch_schema import EMPTY, PatchSchema
 
 __all__ = [
@@ -78,7 +78,7 @@ def apply_patch(
             raise BadRequest("Invalid JSON Patch")
         if not isinstance(decoded, dict):
             raise BadRequest(
-                f"error decoding patch: json: cannot unmarshal {_go_json_type(decoded)} into Go "
+                f"error decoding patch: json: cannot unmarshal {go_json_type(decoded)} into Go "
                 "value of type map[string]interface {}"
             )
         return merge_patch(doc, decoded)
@@ -88,19 +88,6 @@ def apply_patch(
 
 
 # -- RFC 7386 ---------------------------------------------------------------------------
-
-
-def _go_json_type(value: Any) -> str:
-    """How encoding/json names a JSON value's type in an UnmarshalTypeError."""
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "bool"
-    return "number"
 
 
 def _go_format(value: Any) -> str:
@@ -213,7 +200,7 @@ def json_patch(doc: Any, ops: Any) -> Any:
     """RFC 6902 on a deep copy of ``doc``."""
     if not isinstance(ops, list):
         raise BadRequest(
-            f"error decoding patch: json: cannot unmarshal {_go_json_type(ops)} into Go value "
+            f"error decoding patch: json: cannot unmarshal {go_json_type(ops)} into Go value "
             "of type []handlers.jsonPatchOp"
         )
     out = copy.deepcopy(doc)

@@ -16,14 +16,12 @@ from typing import Any
 import orjson
 
 from fakekube import patch as patching
-from fakekube.errors import BadRequest, Cause, Conflict, Invalid
+from fakekube.errors import BadRequest, Cause, Conflict, Invalid, go_json_type
 from fakekube.registry import ResourceType
 from fakekube.selectors import label_selector_from_dict
 from fakekube.store import Store
 
 __all__ = ["get_scale", "patch_scale", "scale_of", "update_scale"]
-
-_GO_JSON_TYPES = {"str": "string", "bool": "bool", "list": "array", "dict": "object"}
 
 
 def _selector(rt: ResourceType, obj: dict[str, Any]) -> str:
@@ -84,10 +82,9 @@ def update_scale(
         )
     replicas = (scale.get("spec") or {}).get("replicas") or 0
     if not isinstance(replicas, int) or isinstance(replicas, bool):
-        go_type = _GO_JSON_TYPES.get(type(replicas).__name__, "number")
         raise BadRequest(
             'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal '
-            f"{go_type} into Go struct field ScaleSpec.spec.replicas of type int32"
+            f"{go_json_type(replicas)} into Go struct field ScaleSpec.spec.replicas of type int32"
         )
     if replicas < 0:
         raise Invalid.fields(

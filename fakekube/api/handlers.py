@@ -42,6 +42,7 @@ from fakekube.errors import (
     StatusError,
     Timeout,
     UnsupportedMediaType,
+    go_json_type,
     status_success,
 )
 from fakekube.registry import ResourceType
@@ -442,8 +443,7 @@ class ResourceHandler:
         return _raw(created.json(), 201, media)
 
     def _check_binding_target(self, body: Any, name: str) -> None:
-        if not isinstance(body, dict):
-            raise BadRequest("Object 'Binding' is missing in the request body")
+        _check_binding_types(body)
         bname = (body.get("metadata") or {}).get("name")
         if bname and bname != name:
             raise BadRequest("name in URL does not match name in Binding object")
@@ -454,8 +454,7 @@ class ResourceHandler:
         if info.verb != "create" or info.name:
             raise MethodNotAllowed.for_resource("bindings", "", info.verb)
         body = await self._body(request)
-        if not isinstance(body, dict):
-            raise BadRequest("Object 'Binding' is missing in the request body")
+        _check_binding_types(body)
         name = (body.get("metadata") or {}).get("name") or ""
         self.store.bind_entry(info.namespace or "default", name, body)
         return respond(status_success_created(), 201, media)
@@ -590,3 +589,31 @@ def status_success_created() -> dict[str, Any]:
 
 def entry_bytes(entry: Entry) -> bytes:
     return entry.json()
+
+
+def _check_binding_types(body: Any) -> None:
+    """Refuse a Binding whose fields have the wrong JSON types, as decoding it into the Go
+    struct does (400), instead of failing while binding (500)."""
+    if not isinstance(body, dict):
+        raise BadRequest("Object 'Binding' is missing in the request body")
+
+    def wrong(value: Any, field: str, go_type: str) -> BadRequest:
+        return BadRequest(
+            'Binding in version "v1" cannot be handled as a Binding: json: cannot unmarshal '
+            f"{go_json_type(value)} into Go struct field {field} of type {go_type}"
+        )
+
+    meta = body.get("metadata")
+    if meta is not None:
+        if not isinstance(meta, dict):
+            raise wrong(meta, "Binding.metadata", "v1.ObjectMeta")
+        annotations = meta.get("annotations")
+        if annotations is not None:
+            if not isinstance(annotations, dict):
+                raise wrong(annotations, "ObjectMeta.metadata.annotations", "map[string]string")
+            for value in annotations.values():
+                if value is not None and not isinstance(value, str):
+                    raise wrong(value, "ObjectMeta.metadata.annotations", "string")
+    target = body.get("target")
+    if target is not None and not isinstance(target, dict):
+        raise wrong(target, "Binding.target", "v1.ObjectReference")

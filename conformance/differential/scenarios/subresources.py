@@ -169,6 +169,16 @@ SCENARIOS = [
         get(pods("p")),
     ),
     case(
+        "binding/wrong-field-types",
+        "a binding whose fields have the wrong JSON types is refused at decoding",
+        post(pods(), pod("p")),
+        post(pods("p") + "/binding", {**_binding("p"), "metadata": "p"}),
+        post(pods("p") + "/binding", _binding("p", annotations="x")),
+        post(pods("p") + "/binding", _binding("p", annotations={"a": 1})),
+        post(pods("p") + "/binding", {**_binding("p"), "target": "n1"}),
+        get(pods("p")),
+    ),
+    case(
         "binding/legacy-bindings-collection",
         "POST to the namespace's bindings collection binds too",
         post(pods(), pod("p")),
