@@ -411,6 +411,7 @@ class FakeClusterSync:
         from kubernetes import client
 
         cfg = client.Configuration(host=self.url)
+        cfg.proxy = None  # the server is on loopback: not through the environment's proxy
         api = client.ApiClient(cfg)
         self._clients.append(api)
         return api
