@@ -8,6 +8,11 @@ from conformance.differential.scenarios.objects import cm, cms, pod, pods
 _TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
 
 
+#: A continue token as kube-apiserver encodes one (unpadded URL-safe base64 of
+#: {"v":"meta.k8s.io/v1","rv":900000000,"start":"a\u0000"}), from a version not reached.
+_FUTURE_CONTINUE = "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6OTAwMDAwMDAwLCJzdGFydCI6ImFcdTAwMDAifQ"
+
+
 def _three() -> tuple[object, ...]:
     return (
         post(cms(), cm("a", labels={"x": "1"}), save={"rv1": "metadata.resourceVersion"}),
@@ -63,6 +68,25 @@ SCENARIOS = [
         *_three(),
         get(cms()),  # a consistent read: the reference's watch cache has all three after it
         get(cms() + "?resourceVersion=0&limit=1"),
+    ),
+    case(
+        "list/future-version",
+        "a resourceVersion the server has not reached: waited for, then Too large",
+        post(cms(), cm("a")),
+        get(cms() + "?resourceVersion=900000000"),
+    ),
+    case(
+        "list/future-version-exact",
+        "resourceVersionMatch=Exact at a version the server has not reached",
+        post(cms(), cm("a")),
+        get(cms() + "?resourceVersion=900000000&resourceVersionMatch=Exact"),
+    ),
+    case(
+        "list/future-version-continue",
+        "a continue token from a version the server has not reached",
+        post(cms(), cm("a")),
+        post(cms(), cm("b")),
+        get(cms() + f"?limit=1&continue={_FUTURE_CONTINUE}"),
     ),
     case(
         "list/exact-at-past-version",

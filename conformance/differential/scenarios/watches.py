@@ -160,6 +160,13 @@ SCENARIOS = [
         collect("w", 2, bookmarks=True),
     ),
     case(
+        "watch/future-version",
+        "a watch from a resourceVersion the server has not reached",
+        post(cms(), cm("a")),
+        watch("w", cms() + "?watch=1&timeoutSeconds=30&resourceVersion=900000000"),
+        collect("w", None),
+    ),
+    case(
         "watch/rv0-with-bookmarks",
         "resourceVersion=0 with bookmarks: initial events, then what ends them",
         post(cms(), cm("a")),
