@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 __all__ = [
+    "TooLargeResourceVersion",
     "go_json_type",
     "AlreadyExists",
     "BadRequest",
@@ -361,6 +362,20 @@ class ServiceUnavailable(ServerError):
 class Timeout(ServerError):
     code = 504
     reason = "Timeout"
+
+
+class TooLargeResourceVersion(Timeout):
+    """storage.NewTooLargeResourceVersionError: a read at a version the store has not
+    reached. ``resource_version`` is that version, so the API server can wait for it (as
+    the watch cache's ``waitUntilFreshAndBlock`` does) before answering with this."""
+
+    def __init__(self, resource_version: int, current: int) -> None:
+        super().__init__(
+            f"Timeout: Too large resource version: {resource_version}, current: {current}",
+            causes=[Cause("ResourceVersionTooLarge", "Too large resource version")],
+            retry_after_seconds=1,
+        )
+        self.resource_version = resource_version
 
 
 def status_success(**details: Any) -> dict[str, Any]:

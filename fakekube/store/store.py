@@ -25,11 +25,10 @@ from fakekube import crds, defaults, patch
 from fakekube.errors import (
     AlreadyExists,
     BadRequest,
-    Cause,
     Conflict,
     Expired,
     NotFound,
-    Timeout,
+    TooLargeResourceVersion,
     UnreasonedError,
 )
 from fakekube.registry import DEFAULT_NAMESPACES, Registry, ResourceType
@@ -790,13 +789,9 @@ class Store:
             if not rt.supports_field(name):
                 raise BadRequest(rt.field_refusal(name))
 
-    def _too_large(self, rv: int) -> Timeout:
+    def _too_large(self, rv: int) -> TooLargeResourceVersion:
         """storage.NewTooLargeResourceVersionError, as the watch cache answers it."""
-        return Timeout(
-            f"Timeout: Too large resource version: {rv}, current: {self._rv}",
-            causes=[Cause("ResourceVersionTooLarge", "Too large resource version")],
-            retry_after_seconds=1,
-        )
+        return TooLargeResourceVersion(rv, self._rv)
 
     def _expired_continue(self, start: str) -> Expired:
         return Expired(

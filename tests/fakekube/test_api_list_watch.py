@@ -927,16 +927,29 @@ async def test_a_watch_whose_client_left_before_the_headers_is_not_left_register
     assert not [r for r in caplog.records if r.name == "aiohttp.server"]
 
 
+def _continue_token(rv: int, start: str) -> str:
+    """A continue token as kube-apiserver encodes one."""
+    raw = orjson.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("how", ["not-older-than", "exact", "continue"])
 @pytest.mark.fake_cluster(config=ServerConfig(too_large_rv_wait=30.0))
 async def test_list_from_a_future_version_waits_for_it_and_is_served_at_it(
-    cluster: FakeCluster, http: aiohttp.ClientSession
+    cluster: FakeCluster, http: aiohttp.ClientSession, how: str
 ) -> None:
-    # The watch cache blocks a "not older than" LIST for a version it has not seen yet
-    # (up to 3 s upstream) and answers once it has: the list then includes the write.
+    # kube-apiserver v1.35 blocks a LIST at a version it has not seen yet (up to 3 s,
+    # measured: a plain one, an Exact one and a continue token alike) and answers once it
+    # has: the list then includes the write.
     rv = cluster.store.resource_version + 1
+    params = {
+        "not-older-than": {"resourceVersion": str(rv)},
+        "exact": {"resourceVersion": str(rv), "resourceVersionMatch": "Exact"},
+        "continue": {"limit": "10", "continue": _continue_token(rv, "a")},
+    }[how]
     listeners = len(cluster.store._listeners)
     listing = asyncio.ensure_future(
-        http.get("/api/v1/namespaces/default/configmaps", params={"resourceVersion": str(rv)})
+        http.get("/api/v1/namespaces/default/configmaps", params=params)
     )
     # The handler waits for the version with a store listener.
     await cluster.wait_for(lambda: len(cluster.store._listeners) > listeners)
