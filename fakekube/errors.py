@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 __all__ = [
-    "TooLargeResourceVersion",
-    "go_json_type",
     "AlreadyExists",
     "BadRequest",
     "Cause",
@@ -45,10 +43,12 @@ __all__ = [
     "ServiceUnavailable",
     "StatusError",
     "Timeout",
+    "TooLargeResourceVersion",
     "TooManyRequests",
     "Unauthorized",
     "UnreasonedError",
     "UnsupportedMediaType",
+    "go_json_type",
     "qualified_resource",
     "status_success",
 ]

@@ -348,9 +348,9 @@ class ResourceHandler:
 
     async def _when_fresh(self, call: Callable[[], _T]) -> _T:
         """``call()``; if it asks for a version newer than the store, first wait up to
-        ``too_large_rv_wait`` for the store to reach it, as kube-apiserver does for every
-        read from the future (a plain LIST, ``Exact``, a continue token, a watch: each
-        answers after 3 s, measured on v1.35), then answer (or fail) at that point."""
+        ``too_large_rv_wait`` for the store to reach it, then answer (or fail) at that
+        point: kube-apiserver v1.35 answers a plain LIST, an ``Exact`` one and a continue
+        token from the future after 3 s each (measured); streaming lists wait the same."""
         try:
             return call()
         except TooLargeResourceVersion as err:
