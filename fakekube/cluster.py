@@ -143,6 +143,7 @@ class FakeCluster:
         self._seed = (nodes, list(objects))
         self._tmp: Path | None = None
         self._clients: list[Any] = []
+        self._replaced_sessions: list[Any] = []  # see _ignoring_environment
         self.kubeconfig: Path = Path()
 
     @property
@@ -166,9 +167,10 @@ class FakeCluster:
         self.faults.reset()
         for api in self._clients:
             await api.close()
-            for session in getattr(api, _REPLACED_SESSIONS, ()):
-                await session.close()
+        for session in self._replaced_sessions:
+            await session.close()
         self._clients.clear()
+        self._replaced_sessions.clear()
         await self.server.stop()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
@@ -185,7 +187,8 @@ class FakeCluster:
         from kubernetes_asyncio import client
 
         cfg = client.Configuration(host=self.url)
-        api = _ignoring_environment(client.ApiClient(cfg))
+        api = client.ApiClient(cfg)
+        self._replaced_sessions.append(_ignoring_environment(api))
         self._clients.append(api)
         return api
 
@@ -232,9 +235,6 @@ class FakeCluster:
             await asyncio.sleep(interval)
 
 
-_REPLACED_SESSIONS = "_fakekube_replaced_sessions"
-
-
 def _ignoring_environment(api: Any) -> Any:
     """Make a kubernetes-asyncio client ignore proxy variables and ``~/.netrc``.
 
@@ -242,8 +242,8 @@ def _ignoring_environment(api: Any) -> Any:
     then looks up ``HTTP_PROXY``/``NO_PROXY`` and ``~/.netrc`` in a worker thread. For this
     in-process server on loopback that is wrong (a user's ``HTTP_PROXY`` without
     ``NO_PROXY=127.0.0.1`` would send the requests to their proxy) and slow (two thread
-    hops per request: ~10% of a simulation's CPU with a bundled scheduler). The replaced
-    session has no connection yet; :meth:`FakeCluster.stop` closes it.
+    hops per request: ~10% of a simulation's CPU with a bundled scheduler). Returns the
+    replaced session, which has no connection yet, for :meth:`FakeCluster.stop` to close.
     """
     import aiohttp
 
@@ -254,8 +254,7 @@ def _ignoring_environment(api: Any) -> Any:
         trust_env=False,
         read_bufsize=2**21,  # as kubernetes-asyncio sets it: large objects in one watch line
     )
-    setattr(api, _REPLACED_SESSIONS, [old])
-    return api
+    return old
 
 
 def _timeout_message(predicate: Callable[..., Any], timeout: float) -> str:
